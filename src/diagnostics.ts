@@ -1,0 +1,41 @@
+/**
+ * Our diagnostics go through the OpenTelemetry diag logger, so users who
+ * already route diag output keep doing so. When nobody has installed a logger
+ * we install a console one at OTEL_LOG_LEVEL (default warn); otherwise a bad
+ * env value would be silently ignored, which is worse than one stderr line.
+ */
+import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import type { LogLevelName } from './config';
+
+const PREFIX = 'otel-xray-datadog:';
+
+const LEVELS: Record<LogLevelName, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+export function installDiagLogger(level: LogLevelName): void {
+  diag.setLogger(new DiagConsoleLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+}
+
+export const log = {
+  error: (message: string, ...args: unknown[]): void => diag.error(`${PREFIX} ${message}`, ...args),
+  warn: (message: string, ...args: unknown[]): void => diag.warn(`${PREFIX} ${message}`, ...args),
+  info: (message: string, ...args: unknown[]): void => diag.info(`${PREFIX} ${message}`, ...args),
+  debug: (message: string, ...args: unknown[]): void => diag.debug(`${PREFIX} ${message}`, ...args),
+};
+
+/** Logs a message the first time a key is seen, so a repeating failure yields one line, not one per span. */
+export function createOnceLogger(): (key: string, message: string) => void {
+  const seen = new Set<string>();
+  return (key, message) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    log.warn(message);
+  };
+}

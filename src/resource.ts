@@ -1,0 +1,67 @@
+/**
+ * The resource every span carries: Datadog's unified tags (as the OpenTelemetry
+ * attributes the collector's datadog exporter maps to env/service/version),
+ * plus host, process and AWS attributes. AWS detectors that call a metadata
+ * endpoint run only where they apply, and all detection is asynchronous, so
+ * start-up never waits on the network.
+ */
+import {
+  defaultResource,
+  detectResources,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+  type Resource,
+  type ResourceDetector,
+} from '@opentelemetry/resources';
+import type { ResolvedConfig } from './config';
+import { DISTRIBUTION_NAME, DISTRIBUTION_VERSION } from './version';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function createResource(config: ResolvedConfig, env: Env = process.env): Resource {
+  const detected = detectResources({ detectors: applicableDetectors(config, env) });
+  const attributes: Record<string, string> = {
+    ...config.extraResourceAttributes,
+    'service.name': config.service,
+    'deployment.environment.name': config.env,
+    // Older collector exporters read only the pre-1.27 key.
+    'deployment.environment': config.env,
+    'telemetry.distro.name': DISTRIBUTION_NAME,
+    'telemetry.distro.version': DISTRIBUTION_VERSION,
+  };
+  if (config.version !== undefined) attributes['service.version'] = config.version;
+  return defaultResource().merge(detected).merge(resourceFromAttributes(attributes));
+}
+
+function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector[] {
+  const detectors: ResourceDetector[] = [hostDetector, withoutCommandArgs(processDetector)];
+  /* eslint-disable @typescript-eslint/no-require-imports -- each AWS detector is loaded only where it applies */
+  if (config.lambda.functionName !== undefined) {
+    detectors.push(require('@opentelemetry/resource-detector-aws').awsLambdaDetector as ResourceDetector);
+  } else {
+    if (env.ECS_CONTAINER_METADATA_URI_V4 || env.ECS_CONTAINER_METADATA_URI) {
+      detectors.push(require('@opentelemetry/resource-detector-aws').awsEcsDetector as ResourceDetector);
+    }
+    // The EC2 detector probes the instance metadata endpoint, which costs a
+    // timeout off EC2 and is unwelcome in locked-down networks: opt-in only.
+    if (config.ec2Detector) {
+      detectors.push(require('@opentelemetry/resource-detector-aws').awsEc2Detector as ResourceDetector);
+    }
+  }
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return detectors;
+}
+
+/** Command-line arguments often carry credentials; they stay out of telemetry. */
+function withoutCommandArgs(detector: ResourceDetector): ResourceDetector {
+  return {
+    detect(detectionConfig) {
+      const result = detector.detect(detectionConfig);
+      const attributes = { ...result.attributes };
+      delete attributes['process.command_args'];
+      delete attributes['process.command_line'];
+      return { attributes };
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * OTLP/HTTP export with two guarantees the stock pipeline lacks:
+ * - a failing collector yields one diagnostic per outage (and one when export
+ *   recovers, with the count of spans lost), not an error line per batch;
+ * - the exporter's HTTP connections are ours, so a shutdown that runs out of
+ *   time can cut an in-flight request instead of holding the process open.
+ */
+import type * as http from 'node:http';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { log } from './diagnostics';
+
+export interface SpanPipeline {
+  processor: BatchSpanProcessor;
+  /** Destroys the exporter's sockets; pending requests fail at once. */
+  dropConnections(): void;
+}
+
+export function createSpanPipeline(tracesEndpoint: string): SpanPipeline {
+  const agents: http.Agent[] = [];
+  const otlp = new OTLPTraceExporter({
+    url: tracesEndpoint,
+    httpAgentOptions: (protocol: string) => {
+      // Loaded lazily so that instrumentation-http has patched the modules first.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = (protocol === 'https:' ? require('node:https') : require('node:http')) as typeof http;
+      const agent = new mod.Agent({ keepAlive: true });
+      agents.push(agent);
+      return agent;
+    },
+  });
+  const exporter = new ReportingExporter(otlp, tracesEndpoint);
+  return {
+    processor: new BatchSpanProcessor(exporter),
+    dropConnections: () => {
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}
+
+export class ReportingExporter implements SpanExporter {
+  private failingSince: number | undefined;
+  private lostSpans = 0;
+
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly endpoint: string,
+  ) {}
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    let called = false;
+    const done = (result: ExportResult): void => {
+      if (called) return;
+      called = true;
+      if (result.code === ExportResultCode.SUCCESS) {
+        if (this.failingSince !== undefined) {
+          log.warn(`span export to ${this.endpoint} recovered; ${this.lostSpans} span(s) were lost while it failed`);
+          this.failingSince = undefined;
+          this.lostSpans = 0;
+        }
+      } else {
+        if (this.failingSince === undefined) {
+          this.failingSince = Date.now();
+          log.warn(
+            `span export to ${this.endpoint} failed (${describe(result.error)}); spans are dropped until the collector answers, ` +
+              'the application is not affected. Check that an OpenTelemetry Collector listens there.',
+          );
+        }
+        this.lostSpans += spans.length;
+      }
+      // The loss is reported above; the batch processor would otherwise log the
+      // same failure again for every batch through the global error handler.
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    };
+    try {
+      this.inner.export(spans, done);
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+function describe(error: Error | undefined): string {
+  if (!error) return 'unknown error';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${error.message}` : error.message || error.name;
+}
