@@ -7,10 +7,10 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 manifest="$repo/collector-config/builder-config.yaml"
-builder_version=v0.164.0
+builder_version=v0.155.0
 
 cache_root=${OTEL_XRAY_DD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/otel-xray-datadog}
-key=$( (cat "$manifest"; echo "$builder_version"; go version) | sha256sum | cut -c1-16)
+key=$( (cat "$manifest" "$repo/scripts/go-tolerant-tidy.sh"; echo "$builder_version"; go version) | sha256sum | cut -c1-16)
 out="$cache_root/collector/$key"
 bin="$out/otelcol-xray-datadog"
 
@@ -53,9 +53,9 @@ rm -rf "$work"
 mkdir -p "$work"
 echo "collector: building into $out (first build takes several minutes)" >&2
 start=$(date +%s)
-# The output path lives in the manifest's dist block (the flag is deprecated), so
-# build from a copy that adds it.
-sed "s|^dist:|dist:\n  output_path: $work|" "$manifest" > "$work/builder-config.yaml"
+# Output path and go executable live in the manifest's dist block, so build from
+# a copy that adds them (see go-tolerant-tidy.sh for why the go wrapper).
+sed "s|^dist:|dist:\n  output_path: $work\n  go: $repo/scripts/go-tolerant-tidy.sh|" "$manifest" > "$work/builder-config.yaml"
 "$ocb" --config="$work/builder-config.yaml" >&2
 mkdir -p "$out"
 mv "$work/otelcol-xray-datadog" "$bin"

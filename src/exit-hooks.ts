@@ -2,23 +2,32 @@
  * Flush pending spans when the process is about to end, within a time bound,
  * without changing how the application exits:
  * - beforeExit (the event loop emptied): flush once; the process then exits as
- *   it would have.
+ *   it would have. If the flush ran out of time, the exporter's retry timers
+ *   would keep the process alive for up to the export timeout, so we end it
+ *   with the exit code the application set: nothing of the app's was pending,
+ *   or beforeExit would not have fired.
  * - SIGTERM: flush; if nobody else listens for SIGTERM, re-raise it so the
  *   process dies of the signal exactly as Node's default handler would. If the
  *   application has its own SIGTERM handler, that handler decides.
  */
 import { log } from './diagnostics';
 
-export function installExitHooks(flushAndStop: () => Promise<void>): () => void {
-  let running: Promise<void> | undefined;
-  const runOnce = (): Promise<void> => {
-    running ??= flushAndStop().catch((error: unknown) => log.debug(`flush at exit failed: ${String(error)}`));
+/** flushAndStop resolves true when everything was sent in time. */
+export function installExitHooks(flushAndStop: () => Promise<boolean>): () => void {
+  let running: Promise<boolean> | undefined;
+  const runOnce = (): Promise<boolean> => {
+    running ??= flushAndStop().catch((error: unknown) => {
+      log.debug(`flush at exit failed: ${String(error)}`);
+      return false;
+    });
     return running;
   };
 
   const onBeforeExit = (): void => {
     if (running) return;
-    void runOnce();
+    void runOnce().then((inTime) => {
+      if (!inTime) process.exit();
+    });
   };
   const onSigterm = (): void => {
     void runOnce().then(() => {

@@ -74,8 +74,8 @@ function startTracing(config: ResolvedConfig): TracingHandle {
 
   const bound = config.shutdownTimeoutMs;
   let stopped = false;
-  const shutdown = async (): Promise<void> => {
-    if (stopped) return;
+  const shutdown = async (): Promise<boolean> => {
+    if (stopped) return true;
     stopped = true;
     removeExitHooks();
     const settled = await settleWithin(provider.shutdown(), bound);
@@ -84,6 +84,7 @@ function startTracing(config: ResolvedConfig): TracingHandle {
       pipeline.dropConnections();
       log.warn(`shutdown did not finish within ${bound} ms; unsent spans were dropped`);
     }
+    return settled;
   };
   const removeExitHooks = config.exitHooks ? installExitHooks(shutdown) : () => {};
 
@@ -94,7 +95,9 @@ function startTracing(config: ResolvedConfig): TracingHandle {
     forceFlush: async () => {
       if (!stopped) await settleWithin(provider.forceFlush(), bound);
     },
-    shutdown,
+    shutdown: async () => {
+      await shutdown();
+    },
   };
 }
 

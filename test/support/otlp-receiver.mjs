@@ -1,0 +1,81 @@
+// A local OTLP/HTTP (JSON) trace receiver: what the SDK sends, decoded into flat span records.
+import http from 'node:http';
+
+export async function startOtlpReceiver() {
+  const spans = [];
+  const requests = [];
+  const waiters = new Set();
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ url: req.url, headers: req.headers, body });
+      try {
+        for (const span of flattenOtlpJson(JSON.parse(body))) spans.push(span);
+      } catch {
+        // Not JSON: recorded in requests, no spans.
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+      for (const w of waiters) w();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    requests,
+    /** Resolves with the spans once predicate(spans) is true; rejects after timeoutMs. */
+    waitFor(predicate, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (predicate(spans)) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(spans);
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out waiting for spans; have ${spans.length}: ${spans.map((s) => s.name).join(', ')}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+export function attributeMap(list = []) {
+  const out = {};
+  for (const { key, value } of list) out[key] = value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue ?? value.arrayValue;
+  return out;
+}
+
+export function flattenOtlpJson(body) {
+  const out = [];
+  for (const rs of body.resourceSpans ?? []) {
+    const resource = attributeMap(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        out.push({
+          name: s.name,
+          kind: s.kind,
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId || undefined,
+          attributes: attributeMap(s.attributes),
+          status: s.status,
+          events: s.events ?? [],
+          scope: ss.scope?.name,
+          resource,
+        });
+      }
+    }
+  }
+  return out;
+}
