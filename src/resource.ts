@@ -35,7 +35,13 @@ export function createResource(config: ResolvedConfig, env: Env = process.env): 
 }
 
 function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector[] {
-  const detectors: ResourceDetector[] = [hostDetector, withoutCommandArgs(processDetector)];
+    // host.id (the machine id) would become the Datadog hostname ahead of
+  // host.name, splitting the host from what the Datadog Agent reports.
+  const detectors: ResourceDetector[] = [
+    without(hostDetector, ['host.id']),
+    // Command-line arguments often carry credentials.
+    without(processDetector, ['process.command_args', 'process.command_line']),
+  ];
   /* eslint-disable @typescript-eslint/no-require-imports -- each AWS detector is loaded only where it applies */
   if (config.lambda.functionName !== undefined) {
     detectors.push(require('@opentelemetry/resource-detector-aws').awsLambdaDetector as ResourceDetector);
@@ -53,14 +59,11 @@ function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector
   return detectors;
 }
 
-/** Command-line arguments often carry credentials; they stay out of telemetry. */
-function withoutCommandArgs(detector: ResourceDetector): ResourceDetector {
+function without(detector: ResourceDetector, keys: string[]): ResourceDetector {
   return {
     detect(detectionConfig) {
-      const result = detector.detect(detectionConfig);
-      const attributes = { ...result.attributes };
-      delete attributes['process.command_args'];
-      delete attributes['process.command_line'];
+      const attributes = { ...detector.detect(detectionConfig).attributes };
+      for (const key of keys) delete attributes[key];
       return { attributes };
     },
   };

@@ -1,0 +1,100 @@
+// Builds (or reuses) the real collector from collector-config/builder-config.yaml and runs
+// it with the shipped collector.yaml, pointed at a Datadog intake double, on free ports.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from './processes.mjs';
+
+export const STATS_GATE = '--feature-gates=-exporter.datadogexporter.DisableAPMStats';
+export const shippedConfig = path.join(repoRoot, 'collector-config', 'collector.yaml');
+
+let binary;
+export function collectorBinary() {
+  binary ??= execFileSync('bash', [path.join(repoRoot, 'scripts', 'build-collector.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1);
+  return binary;
+}
+
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Environment for the collector: a fake (hex) API key and a fixed hostname, so no cloud metadata is probed. */
+export function collectorEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(DD_|OTEL|AWS_)/.test(k)) env[k] = v;
+  return { ...env, DD_API_KEY: '0123456789abcdef0123456789abcdef', DD_SITE: 'datadoghq.com', DD_HOSTNAME: 'e2e-host', ...extra };
+}
+
+/** Runs `otelcol validate`; resolves {code, output}. */
+export function validateConfig(configs, env = collectorEnv()) {
+  return new Promise((resolve) => {
+    const child = spawn(collectorBinary(), ['validate', ...configs.flatMap((c) => ['--config', c]), STATS_GATE], { env });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+export async function startCollector({ intakeUrl, config = shippedConfig, env: extraEnv = {} }) {
+  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otelcol-'));
+  const overlay = path.join(dir, 'intake-double.yaml');
+  // Only what differs from production: where "Datadog" is, and no key validation.
+  fs.writeFileSync(overlay, `exporters:
+  datadog:
+    api:
+      fail_on_invalid_key: false
+    host_metadata:
+      enabled: false
+    traces:
+      endpoint: ${intakeUrl}
+    metrics:
+      endpoint: ${intakeUrl}
+    logs:
+      endpoint: ${intakeUrl}
+`);
+  const env = collectorEnv({
+    OTELCOL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${http}`,
+    OTELCOL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,
+    OTELCOL_HEALTH_ENDPOINT: `127.0.0.1:${health}`,
+    ...extraEnv,
+  });
+  const child = spawn(collectorBinary(), ['--config', config, '--config', overlay, STATS_GATE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}) before it was healthy:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${health}/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`collector not healthy within 30 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    otlpUrl: `http://127.0.0.1:${http}`,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const result = await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+      return result;
+    },
+  };
+}
