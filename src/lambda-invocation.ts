@@ -32,13 +32,14 @@ export interface LambdaHooks {
   onInvocation(remainingMs: () => number): void;
 }
 
-interface FlushableProvider extends TracerProvider {
-  forceFlush(): Promise<void>;
-}
-
 const xray = new AWSXRayPropagator();
 
-export function createLambdaHooks(provider: FlushableProvider, flushTimeoutMs: number): LambdaHooks {
+/**
+ * `flushAll` must also wait for exports already in flight: the batch timer may
+ * have started one just before the invocation ended, and the sandbox freezes
+ * as soon as the handler returns.
+ */
+export function createLambdaHooks(provider: TracerProvider, flushAll: () => Promise<void>, flushTimeoutMs: number): LambdaHooks {
   let remaining: (() => number) | undefined;
   const warnOnce = createOnceLogger();
   return {
@@ -49,7 +50,7 @@ export function createLambdaHooks(provider: FlushableProvider, flushTimeoutMs: n
       getTracer: (name: string, version?: string, options?: TracerOptions): Tracer => provider.getTracer(name, version, options),
       forceFlush: async () => {
         const budget = flushBudget(flushTimeoutMs, remaining);
-        const settled = await settleWithin(provider.forceFlush(), budget);
+        const settled = await settleWithin(flushAll(), budget);
         if (!settled) {
           warnOnce(
             'flush-budget',

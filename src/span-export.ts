@@ -15,6 +15,8 @@ export interface SpanPipeline {
   processor: BatchSpanProcessor;
   /** Destroys the exporter's sockets; pending requests fail at once. */
   dropConnections(): void;
+  /** Resolves when no export request is in flight, including ones the batch timer started. */
+  exportsSettled(): Promise<void>;
 }
 
 export function createSpanPipeline(tracesEndpoint: string): SpanPipeline {
@@ -36,23 +38,35 @@ export function createSpanPipeline(tracesEndpoint: string): SpanPipeline {
     dropConnections: () => {
       for (const agent of agents) agent.destroy();
     },
+    exportsSettled: () => exporter.settled(),
   };
 }
 
 export class ReportingExporter implements SpanExporter {
   private failingSince: number | undefined;
   private lostSpans = 0;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly inner: SpanExporter,
     private readonly endpoint: string,
   ) {}
 
+  /** Resolves once every export started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     let called = false;
+    let finished!: () => void;
+    const pending = new Promise<void>((resolve) => (finished = resolve));
+    this.inFlight.add(pending);
     const done = (result: ExportResult): void => {
       if (called) return;
       called = true;
+      this.inFlight.delete(pending);
+      finished();
       if (result.code === ExportResultCode.SUCCESS) {
         if (this.failingSince !== undefined) {
           log.warn(`span export to ${this.endpoint} recovered; ${this.lostSpans} span(s) were lost while it failed`);

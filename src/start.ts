@@ -70,7 +70,11 @@ function startTracing(config: ResolvedConfig): TracingHandle {
     spanProcessors,
   });
   provider.register({ propagator: createPropagator(config) });
-  enableInstrumentations(config, provider, createLambdaHooks(provider, config.lambda.flushTimeoutMs));
+  const flushAll = async (): Promise<void> => {
+    await provider.forceFlush();
+    await pipeline.exportsSettled();
+  };
+  enableInstrumentations(config, provider, createLambdaHooks(provider, flushAll, config.lambda.flushTimeoutMs));
 
   const bound = config.shutdownTimeoutMs;
   let stopped = false;
@@ -93,7 +97,7 @@ function startTracing(config: ResolvedConfig): TracingHandle {
     enabled: true,
     config,
     forceFlush: async () => {
-      if (!stopped) await settleWithin(provider.forceFlush(), bound);
+      if (!stopped) await settleWithin(flushAll(), bound);
     },
     shutdown: async () => {
       await shutdown();

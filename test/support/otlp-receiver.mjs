@@ -1,7 +1,8 @@
 // A local OTLP/HTTP (JSON) trace receiver: what the SDK sends, decoded into flat span records.
 import http from 'node:http';
 
-export async function startOtlpReceiver() {
+/** behaviour: 'ok' (200), 'hang' (read the request, never answer), or a status code to answer with. */
+export async function startOtlpReceiver({ behaviour = 'ok' } = {}) {
   const spans = [];
   const requests = [];
   const waiters = new Set();
@@ -11,12 +12,14 @@ export async function startOtlpReceiver() {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ url: req.url, headers: req.headers, body });
+      const receivedAt = Date.now();
       try {
-        for (const span of flattenOtlpJson(JSON.parse(body))) spans.push(span);
+        for (const span of flattenOtlpJson(JSON.parse(body))) spans.push({ ...span, receivedAt });
       } catch {
         // Not JSON: recorded in requests, no spans.
       }
-      res.writeHead(200, { 'content-type': 'application/json' });
+      if (behaviour === 'hang') return;
+      res.writeHead(behaviour === 'ok' ? 200 : behaviour, { 'content-type': 'application/json' });
       res.end('{}');
       for (const w of waiters) w();
     });
