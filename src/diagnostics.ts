@@ -4,7 +4,7 @@
  * we install a console one at OTEL_LOG_LEVEL (default warn); otherwise a bad
  * env value would be silently ignored, which is worse than one stderr line.
  */
-import { diag, DiagConsoleLogger, DiagLogLevel } from '@opentelemetry/api';
+import { diag, DiagConsoleLogger, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { LogLevelName } from './config';
 
 const PREFIX = 'otel-xray-datadog:';
@@ -19,8 +19,23 @@ const LEVELS: Record<LogLevelName, DiagLogLevel> = {
   all: DiagLogLevel.ALL,
 };
 
+// instrumentation-aws-lambda hooks the handler's directory as if it were a
+// package and warns on every cold start when it has no package.json version,
+// which is normal for a Lambda task root. It says nothing actionable.
+const BENIGN_WARNINGS = ['Failed extracting version'];
+
 export function installDiagLogger(level: LogLevelName): void {
-  diag.setLogger(new DiagConsoleLogger(), { logLevel: LEVELS[level], suppressOverrideMessage: true });
+  const console = new DiagConsoleLogger();
+  const logger: DiagLogger = {
+    error: (message, ...args) => console.error(message, ...args),
+    warn: (message, ...args) => {
+      if (!BENIGN_WARNINGS.some((w) => message.startsWith(w))) console.warn(message, ...args);
+    },
+    info: (message, ...args) => console.info(message, ...args),
+    debug: (message, ...args) => console.debug(message, ...args),
+    verbose: (message, ...args) => console.verbose(message, ...args),
+  };
+  diag.setLogger(logger, { logLevel: LEVELS[level], suppressOverrideMessage: true });
 }
 
 export const log = {

@@ -44,26 +44,34 @@ function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector
   ];
   /* eslint-disable @typescript-eslint/no-require-imports -- each AWS detector is loaded only where it applies */
   if (config.lambda.functionName !== undefined) {
-    detectors.push(require('@opentelemetry/resource-detector-aws').awsLambdaDetector as ResourceDetector);
+    detectors.push(without(require('@opentelemetry/resource-detector-aws').awsLambdaDetector as ResourceDetector));
   } else {
     if (env.ECS_CONTAINER_METADATA_URI_V4 || env.ECS_CONTAINER_METADATA_URI) {
-      detectors.push(require('@opentelemetry/resource-detector-aws').awsEcsDetector as ResourceDetector);
+      detectors.push(without(require('@opentelemetry/resource-detector-aws').awsEcsDetector as ResourceDetector));
     }
     // The EC2 detector probes the instance metadata endpoint, which costs a
     // timeout off EC2 and is unwelcome in locked-down networks: opt-in only.
     if (config.ec2Detector) {
-      detectors.push(require('@opentelemetry/resource-detector-aws').awsEc2Detector as ResourceDetector);
+      detectors.push(without(require('@opentelemetry/resource-detector-aws').awsEc2Detector as ResourceDetector));
     }
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   return detectors;
 }
 
-function without(detector: ResourceDetector, keys: string[]): ResourceDetector {
+/**
+ * A detector minus the given keys and minus non-finite numbers: the Lambda
+ * detector turns a missing AWS_LAMBDA_FUNCTION_MEMORY_SIZE into NaN, which
+ * serialises as null and makes the collector reject every batch (HTTP 400).
+ */
+function without(detector: ResourceDetector, keys: string[] = []): ResourceDetector {
   return {
     detect(detectionConfig) {
       const attributes = { ...detector.detect(detectionConfig).attributes };
       for (const key of keys) delete attributes[key];
+      for (const [key, value] of Object.entries(attributes)) {
+        if (typeof value === 'number' && !Number.isFinite(value)) delete attributes[key];
+      }
       return { attributes };
     },
   };

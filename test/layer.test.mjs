@@ -1,0 +1,122 @@
+// The Lambda layer as Lambda uses it: the zip unpacked into an /opt-like directory,
+// AWS_LAMBDA_EXEC_WRAPPER-style exec wrapper in front of the runtime, no NODE_OPTIONS of ours.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startOtlpReceiver } from './support/otlp-receiver.mjs';
+import { startCollector } from './support/collector.mjs';
+import { startDatadogIntake } from './support/datadog-intake.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
+
+let opt;
+let receiver;
+before(async () => {
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
+  opt = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-opt-'));
+  execFileSync('unzip', ['-q', path.join(repoRoot, 'build', 'otel-xray-datadog-layer.zip'), '-d', opt]);
+  receiver = await startOtlpReceiver();
+});
+after(async () => {
+  await receiver.close();
+  fs.rmSync(opt, { recursive: true, force: true });
+});
+
+/** Runs `<opt>/otel-xray-datadog-handler node <script>` as the Lambda runtime would be started. */
+function viaWrapper(script, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(opt, 'otel-xray-datadog-handler'), [process.execPath, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const lambdaEnv = (fn, dir, extra = {}) =>
+  cleanEnv({
+    AWS_LAMBDA_FUNCTION_NAME: fn,
+    AWS_REGION: 'us-east-1',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+    LAMBDA_TASK_ROOT: path.join(fixtures, 'lambda', dir),
+    _HANDLER: 'index.handler',
+    ...extra,
+  });
+
+test('the layer zip has the layout Lambda expects, with an executable wrapper', () => {
+  assert.ok(fs.statSync(path.join(opt, 'otel-xray-datadog-handler')).mode & 0o111, 'wrapper is executable');
+  for (const f of ['otel-xray-datadog/register.js', 'otel-xray-datadog/register.mjs', 'otel-xray-datadog/node_modules/import-in-the-middle/hook.mjs']) {
+    assert.ok(fs.existsSync(path.join(opt, f)), `${f} in the layer`);
+  }
+});
+
+for (const dir of ['cjs', 'esm']) {
+  test(`exec wrapper + bundled preload trace a ${dir} handler joined to the X-Ray segment`, async () => {
+    const fn = `layer-${dir}`;
+    const r = await viaWrapper(path.join(fixtures, 'lambda-runtime.mjs'), lambdaEnv(fn, dir, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      INVOCATIONS: JSON.stringify([{ event: {}, traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' }]),
+    }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'no diagnostics on a healthy cold start');
+    const line = JSON.parse(r.stdout.trim());
+    const span = receiver.spans.find((s) => s.resource['service.name'] === fn);
+    assert.ok(span, 'invocation span exported');
+    assert.equal(span.traceId, '5759e988bd862e3fe1be46a994272793');
+    assert.equal(span.parentSpanId, '53995c3f42cd8ad8');
+    assert.equal(span.attributes['faas.coldstart'], true);
+    assert.ok(span.receivedAt <= line.resolvedAt, 'flushed before the invocation returned');
+  });
+}
+
+test('host service -> Lambda function (layer) is one Datadog trace with one env, through the real collector', async () => {
+  const intake = await startDatadogIntake();
+  const collector = await startCollector({ intakeUrl: intake.url });
+  const started = [];
+  try {
+    const fnProc = spawn(path.join(opt, 'otel-xray-datadog-handler'), [process.execPath, path.join(repoRoot, 'examples', 'demo', 'function-url.cjs')], {
+      env: lambdaEnv('joined-fn', 'cjs', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, DD_ENV: 'shared', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let fnStderr = '';
+    fnProc.stderr.on('data', (d) => (fnStderr += d));
+    started.push(() => new Promise((r) => { fnProc.once('close', r); fnProc.kill('SIGTERM'); }));
+    const fnPort = await new Promise((resolve, reject) => {
+      let out = '';
+      fnProc.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/listening on (\d+)/);
+        if (m) resolve(m[1]);
+      });
+      fnProc.on('close', (code) => reject(new Error(`function exited ${code}`)));
+    });
+    const host = await startNode(['--require', registerCjs, path.join(fixtures, 'http-service.cjs')], {
+      env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: 'joined-host', DD_ENV: 'shared', DOWNSTREAM_URL: `http://127.0.0.1:${fnPort}/orders` }),
+    });
+    started.push(() => host.stop());
+    assert.equal((await fetch(`http://127.0.0.1:${host.match[1]}/call`)).status, 200);
+
+    const spans = await intake.waitFor(() => {
+      const all = intake.spans();
+      const fnSpan = all.find((s) => s.service === 'joined-fn');
+      const client = all.find((s) => s.service === 'joined-host' && s.meta['span.kind'] === 'client');
+      return fnSpan && client ? { fnSpan, client } : undefined;
+    }, 30_000, 'host client span and function span').catch((e) => { throw new Error(`${e.message}; spans: ${JSON.stringify(intake.spans().map((s) => [s.service, s.name, s.resource]))}; function stderr: ${fnStderr}`); });
+    assert.equal(spans.fnSpan.traceID, spans.client.traceID, 'one Datadog trace id');
+    assert.equal(spans.fnSpan.parentID, spans.client.spanID, 'the invocation is a child of the host\'s client span');
+    assert.equal(spans.fnSpan.payloadEnv, 'shared');
+    assert.equal(spans.client.payloadEnv, 'shared');
+  } finally {
+    for (const stop of started.reverse()) await stop();
+    await collector.stop();
+    await intake.close();
+  }
+});
