@@ -1,8 +1,13 @@
 // A local OTLP/HTTP (JSON) trace receiver: what the SDK sends, decoded into flat span records.
 import http from 'node:http';
 
-/** behaviour: 'ok' (200), 'hang' (read the request, never answer), or a status code to answer with. */
-export async function startOtlpReceiver({ behaviour = 'ok' } = {}) {
+/**
+ * behaviour: 'ok' (200), 'hang' (read the request, never answer), 'garbage' (tear the
+ * connection down mid-response), a status code, or { status, headers } to answer with.
+ * setBehaviour() changes it while running.
+ */
+export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wantedPort = 0 } = {}) {
+  let behaviour = initial;
   const spans = [];
   const requests = [];
   const waiters = new Set();
@@ -19,18 +24,29 @@ export async function startOtlpReceiver({ behaviour = 'ok' } = {}) {
         // Not JSON: recorded in requests, no spans.
       }
       if (behaviour === 'hang') return;
-      res.writeHead(behaviour === 'ok' ? 200 : behaviour, { 'content-type': 'application/json' });
+      if (behaviour === 'garbage') {
+        res.socket.end('HTTP/1.1 2\r\n\x00\x01garbage');
+        return;
+      }
+      const { status, headers } = typeof behaviour === 'object' ? behaviour : { status: behaviour === 'ok' ? 200 : behaviour, headers: {} };
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end('{}');
       for (const w of waiters) w();
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(wantedPort, '127.0.0.1', resolve);
+  });
   const { port } = server.address();
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     spans,
     requests,
+    setBehaviour(b) {
+      behaviour = b;
+    },
     /** Resolves with the spans once predicate(spans) is true; rejects after timeoutMs. */
     waitFor(predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {

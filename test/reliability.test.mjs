@@ -1,0 +1,217 @@
+// "What happens when things go wrong": fault injection on 127.0.0.1 against real traced
+// processes, plus fuzzing of the header and env-var parsing paths.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { ROOT_CONTEXT, defaultTextMapGetter, trace, isSpanContextValid } from '@opentelemetry/api';
+import { startOtlpReceiver } from './support/otlp-receiver.mjs';
+import { freePort } from './support/collector.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
+
+const require = createRequire(import.meta.url);
+const { createPropagator } = require(path.join(repoRoot, 'dist', 'propagation.js'));
+const { resolveConfig, DEFAULT_PROPAGATORS } = require(path.join(repoRoot, 'dist', 'config.js'));
+const server = path.join(fixtures, 'guarded-server.cjs');
+
+const agent = new http.Agent({ keepAlive: true });
+function get(port, p = '/') {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode, body, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+    }).on('error', reject);
+  });
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function medianLatency(port, n = 150) {
+  for (let i = 0; i < 20; i++) await get(port); // warm up
+  const times = [];
+  for (let i = 0; i < n; i++) times.push((await get(port)).ms);
+  return median(times);
+}
+
+test('a broken collector never slows, crashes or blocks the app', async (t) => {
+  const untraced = await startNode([server], { env: cleanEnv() });
+  const baseline = await medianLatency(untraced.match[1]);
+  await untraced.stop();
+
+  for (const behaviour of ['refused', 'hang', 'slow', 500, 503, { status: 429, headers: { 'retry-after': '1' } }, 'garbage']) {
+    const label = typeof behaviour === 'object' ? '429 + Retry-After' : String(behaviour);
+    await t.test(`collector: ${label}`, async () => {
+      const receiver = behaviour === 'refused' ? undefined : await startOtlpReceiver({ behaviour: behaviour === 'slow' ? 'hang' : behaviour });
+      const endpoint = receiver ? receiver.url : `http://127.0.0.1:${await freePort()}`;
+      if (behaviour === 'slow') setTimeout(() => receiver.setBehaviour('ok'), 1500);
+      const svc = await startNode([server], {
+        env: cleanEnv({ NODE_OPTIONS: `--require ${registerCjs}`, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '1000' }),
+      });
+      try {
+        const traced = await medianLatency(svc.match[1]);
+        // Loose on purpose (shared 2-core machine): catches blocking, not microseconds.
+        assert.ok(traced <= baseline * 5 + 5, `median ${traced.toFixed(2)} ms traced vs ${baseline.toFixed(2)} ms untraced`);
+        const stopStarted = Date.now();
+        const exit = await svc.stop('SIGTERM');
+        const stopMs = Date.now() - stopStarted;
+        assert.equal(exit.signal, 'SIGTERM', 'dies of SIGTERM, as without the tracer');
+        assert.ok(stopMs < 3000, `exited ${stopMs} ms after SIGTERM (flush bound 1000 ms)`);
+        const { stderr } = svc.output();
+        assert.doesNotMatch(stderr, /UNHANDLED/);
+        const exportLines = stderr.split('\n').filter((l) => /span export to .* failed/.test(l));
+        assert.ok(exportLines.length <= 1, `at most one export-failure line per outage:\n${stderr}`);
+      } finally {
+        await svc.stop('SIGKILL');
+        await receiver?.close();
+      }
+    });
+  }
+});
+
+test('a burst against a hanging collector: the queue bound holds memory, drops are reported once', async () => {
+  const receiver = await startOtlpReceiver({ behaviour: 'hang' });
+  const svc = await startNode(['--expose-gc', '--require', registerCjs, server], {
+    // A short export timeout so the hanging export gives up within the test.
+    env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_MAX_QUEUE_SIZE: '2048', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' }),
+  });
+  try {
+    const port = svc.match[1];
+    const before = JSON.parse((await get(port, '/heap')).body).heapUsed;
+    await get(port, '/burst?n=50000');
+    await get(port, '/burst?n=50000');
+    const after = JSON.parse((await get(port, '/heap')).body).heapUsed;
+    const growthMb = (after - before) / 1024 / 1024;
+    // 100k spans unbounded would be well over 100 MB; the queue keeps 2048.
+    assert.ok(growthMb < 30, `heap grew ${growthMb.toFixed(1)} MB for 100k spans`);
+    // The batch processor reports the drop count once room frees up: when the
+    // hanging export gives up (export timeout), the next batch leaves the queue.
+    await new Promise((r) => setTimeout(r, 3000));
+    await get(port, '/after-burst');
+    await new Promise((r) => setTimeout(r, 200));
+    const { stderr } = svc.output();
+    const dropped = stderr.split('\n').filter((l) => /Dropped \d+ spans/.test(l));
+    assert.ok(dropped.length >= 1 && dropped.length <= 2, `drops reported once per batch cycle, not per span:\n${stderr}`);
+    assert.doesNotMatch(stderr, /UNHANDLED/);
+  } finally {
+    await svc.stop('SIGKILL');
+    await receiver.close();
+  }
+});
+
+test('collector restarts: spans after it returns are delivered; non-retryable answers are not retried', async () => {
+  const port = await freePort();
+  let receiver = await startOtlpReceiver({ port });
+  const svc = await startNode([server], { env: cleanEnv({ NODE_OPTIONS: `--require ${registerCjs}`, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: 'restart' }) });
+  try {
+    await get(svc.match[1], '/before');
+    await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/before'));
+    await receiver.close();
+    await get(svc.match[1], '/during');
+    await new Promise((r) => setTimeout(r, 300));
+    receiver = await startOtlpReceiver({ port });
+    await get(svc.match[1], '/after');
+    await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/after'), 15_000);
+    // The span that ended while the collector was down is delivered by the exporter's retries.
+    await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/during'), 15_000);
+
+    // 400 is not retryable: exactly one request per batch.
+    receiver.setBehaviour(400);
+    const before = receiver.requests.length;
+    await get(svc.match[1], '/bad-request');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(receiver.requests.length - before, 1, 'a 400 is not retried');
+    // 503 is retryable: the same batch is sent again.
+    receiver.setBehaviour(503);
+    const before503 = receiver.requests.length;
+    await get(svc.match[1], '/unavailable');
+    await new Promise((r) => setTimeout(r, 2500));
+    const sent = receiver.requests.slice(before503);
+    assert.ok(sent.length >= 2, `a 503 is retried (${sent.length} requests)`);
+    assert.equal(new Set(sent.map((r) => r.body)).size, 1, 'retries resend the same batch');
+  } finally {
+    await svc.stop('SIGKILL');
+    await receiver.close();
+  }
+});
+
+test('fuzz: malformed X-Amzn-Trace-Id / traceparent / Datadog headers never throw and never yield an invalid parent', () => {
+  const propagator = createPropagator({ propagators: DEFAULT_PROPAGATORS, datadogInjection: false });
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pieces = ['Root=', '1-', 'Parent=', 'Sampled=', ';', '=', '-', '1', '0', 'ffffffff', '5759e988', 'bd862e3fe1be46a994272793', '53995c3f42cd8ad8', '\u0000', '\u202e', '😀', ' ', '\t', '00-', 'x'.repeat(5000), '18446744073709551616', '-1'];
+  const randomValue = () => Array.from({ length: Math.floor(rand() * 12) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+  let withParent = 0;
+  const started = Date.now();
+  for (let i = 0; i < 5000; i++) {
+    const carrier = {
+      'x-amzn-trace-id': randomValue(),
+      traceparent: randomValue(),
+      'x-datadog-trace-id': randomValue(),
+      'x-datadog-parent-id': randomValue(),
+      'x-datadog-tags': randomValue(),
+      baggage: randomValue(),
+    };
+    const sc = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter));
+    if (sc) {
+      assert.ok(isSpanContextValid(sc), `invalid parent from ${JSON.stringify(carrier).slice(0, 200)}`);
+      withParent++;
+    }
+  }
+  assert.ok(Date.now() - started < 10_000, 'no pathological slowness');
+  assert.ok(withParent < 5000, 'random input mostly starts new traces');
+});
+
+test('fuzz: garbage in every env variable never throws and falls back to defaults', () => {
+  const variables = ['OTEL_SDK_DISABLED', 'OTEL_LOG_LEVEL', 'DD_TAGS', 'OTEL_RESOURCE_ATTRIBUTES', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_PROPAGATORS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS', 'OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS', 'OTEL_XRAY_DD_LAMBDA_PARENT', 'OTEL_XRAY_DD_HTTP_KEEP_QUERY'];
+  const nasty = ['', ' ', 'abc', '-1', '1e309', 'NaN', '\u0000\u0001\u0002', '%E0%A4%A', 'a=b=c', ',,,,', ':::', 'k:v k2', '😀=😀', 'x'.repeat(100_000), '0x10', 'true false', 'http://', 'ftp://x', '\n\r\t'];
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 3000; i++) {
+    const env = {};
+    for (const v of variables) if (rand() < 0.6) env[v] = nasty[Math.floor(rand() * nasty.length)] + (rand() < 0.3 ? nasty[Math.floor(rand() * nasty.length)] : '');
+    const config = resolveConfig(env, {}, () => undefined);
+    assert.equal(typeof config.service, 'string');
+    assert.ok(config.service.length > 0);
+    assert.ok(/^https?:\/\//.test(config.tracesEndpoint), config.tracesEndpoint);
+    assert.ok(config.sampler.ratio >= 0 && config.sampler.ratio <= 1);
+    assert.ok(Number.isFinite(config.shutdownTimeoutMs) && config.shutdownTimeoutMs >= 0);
+    assert.ok(Number.isFinite(config.lambda.flushTimeoutMs) && config.lambda.flushTimeoutMs >= 0);
+    for (const w of config.warnings) assert.ok(w.length < 600, 'a warning stays one readable line');
+  }
+});
+
+test('secrets: DD_API_KEY is never logged, query strings and auth headers do not become span attributes', async () => {
+  const receiver = await startOtlpReceiver();
+  const secret = 'deadbeefdeadbeefdeadbeefdeadbeef';
+  const run = async (extra) => {
+    const svc = await startNode(['--require', registerCjs, server], {
+      env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_LOG_LEVEL: 'debug', DD_API_KEY: secret, ...extra }),
+    });
+    await new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port: svc.match[1], path: '/login?token=s3cr3t&user=bob', headers: { authorization: 'Bearer s3cr3t', cookie: 'session=s3cr3t' } }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+    await receiver.waitFor((s) => s.some((x) => x.resource['service.name'] === extra.DD_SERVICE));
+    await svc.stop();
+    return { span: receiver.spans.find((x) => x.resource['service.name'] === extra.DD_SERVICE), stderr: svc.output().stderr };
+  };
+  try {
+    const { span, stderr } = await run({ DD_SERVICE: 'secrets-default' });
+    assert.ok(!stderr.includes(secret), 'DD_API_KEY not in debug output');
+    const everything = JSON.stringify(span);
+    assert.ok(!everything.includes('s3cr3t'), `no secret in span: ${everything}`);
+    assert.equal(span.attributes['url.path'], '/login');
+    assert.equal(span.attributes['url.query'], undefined);
+
+    const kept = await run({ DD_SERVICE: 'secrets-keep-query', OTEL_XRAY_DD_HTTP_KEEP_QUERY: 'true' });
+    assert.match(kept.span.attributes['url.query'], /token=/, 'the documented switch keeps query strings');
+    assert.ok(!JSON.stringify(kept.span).includes('Bearer'), 'auth headers still absent');
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('the collector config reads secrets from the environment only', () => {
+  const yaml = fs.readFileSync(path.join(repoRoot, 'collector-config', 'collector.yaml'), 'utf8');
+  assert.match(yaml, /key: \$\{env:DD_API_KEY\}/);
+  assert.doesNotMatch(yaml.replace(/^\s*#.*$/gm, ''), /[0-9a-f]{32}/i, 'no literal API key');
+});
