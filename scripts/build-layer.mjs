@@ -29,6 +29,11 @@ const result = await build({
   minify: true,
   legalComments: 'linked',
   external: ['import-in-the-middle'],
+  // The OpenTelemetry packages ship ES module builds marked side-effect free:
+  // bundling those lets esbuild drop what we never call (most of semantic
+  // conventions, the metrics and logs halves of the OTLP transformer).
+  mainFields: ['module', 'main'],
+  alias: { debug: path.join(repo, 'layer', 'debug-off.js') },
   metafile: true,
   logLevel: 'warning',
 });

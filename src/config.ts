@@ -256,6 +256,7 @@ export function resolveConfig(
       const names: InstrumentationName[] = [];
       const unknown: string[] = [];
       for (const name of parseList(raw)) {
+        if (name === 'none') continue;
         const short = name.replace(/^@opentelemetry\/instrumentation-/, '');
         if (ALL_INSTRUMENTATIONS.includes(short as InstrumentationName)) names.push(short as InstrumentationName);
         else unknown.push(preview(name));

@@ -19,7 +19,7 @@ import {
   type TracerOptions,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { AwsLambdaInstrumentation } from '@opentelemetry/instrumentation-aws-lambda';
+import type { AwsLambdaInstrumentation } from '@opentelemetry/instrumentation-aws-lambda';
 import { AWSXRAY_TRACE_ID_HEADER, AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
 import { settleWithin } from './bounded';
 import type { LambdaParentPriority, ResolvedConfig } from './config';
@@ -79,6 +79,9 @@ export function createLambdaInstrumentation(
   config: ResolvedConfig,
   hooks: Pick<LambdaHooks, 'onInvocation'>,
 ): AwsLambdaInstrumentation {
+  // Loaded only inside Lambda: outside it the package is dead weight at start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda') as typeof import('@opentelemetry/instrumentation-aws-lambda');
   return new AwsLambdaInstrumentation({
     eventContextExtractor: (event: unknown) => invocationParent(event, config.lambda.parentPriority),
     requestHook: (span: Span, { event, context }) => {

@@ -11,10 +11,13 @@ import type { IdGenerator } from '@opentelemetry/sdk-trace-base';
 /** Index of the hex digit holding bit 63 of the lower 64 bits (big-endian). */
 const LOWER_HALF_FIRST_HEX = 16;
 
+// Hex digit -> the same digit with its top bit cleared ('8'..'f' -> '0'..'7').
+const CLEARED: Record<string, string> = { '8': '0', '9': '1', a: '2', b: '3', c: '4', d: '5', e: '6', f: '7' };
+
 export function clearLowerHalfTopBit(traceId: string): string {
-  const digit = parseInt(traceId.charAt(LOWER_HALF_FIRST_HEX), 16);
-  if (!(digit >= 8)) return traceId;
-  return traceId.slice(0, LOWER_HALF_FIRST_HEX) + (digit & 0x7).toString(16) + traceId.slice(LOWER_HALF_FIRST_HEX + 1);
+  // On the span hot path: one lookup, and a copy only for the half of ids that need it.
+  const cleared = CLEARED[traceId.charAt(LOWER_HALF_FIRST_HEX)];
+  return cleared === undefined ? traceId : traceId.slice(0, LOWER_HALF_FIRST_HEX) + cleared + traceId.slice(LOWER_HALF_FIRST_HEX + 1);
 }
 
 export class XRayDatadogIdGenerator implements IdGenerator {
