@@ -121,13 +121,16 @@ export function resolveConfig(
     return v === undefined || v.trim() === '' ? undefined : v.trim();
   };
 
-  const disabledRaw = text('OTEL_SDK_DISABLED');
-  let disabled = false;
-  if (disabledRaw !== undefined) {
-    const parsed = parseBoolean(disabledRaw);
-    if (parsed.ok) disabled = parsed.value;
-    else warn('OTEL_SDK_DISABLED', parsed.reason, 'false (tracing on)');
-  }
+  const flag = (variable: string, fallbackText: string): boolean => {
+    const raw = text(variable);
+    if (raw === undefined) return false;
+    const parsed = parseBoolean(raw);
+    if (parsed.ok) return parsed.value;
+    warn(variable, parsed.reason, fallbackText);
+    return false;
+  };
+
+  const disabled = flag('OTEL_SDK_DISABLED', 'false (tracing on)');
 
   let logLevel: LogLevelName = 'warn';
   const logLevelRaw = text('OTEL_LOG_LEVEL');
@@ -298,13 +301,7 @@ export function resolveConfig(
     else warn('OTEL_XRAY_DD_LAMBDA_PARENT', `"${preview(priorityRaw)}" is not xray-env or headers`, 'xray-env');
   }
 
-  let keepUrlQuery = false;
-  const keepQueryRaw = text('OTEL_XRAY_DD_HTTP_KEEP_QUERY');
-  if (keepQueryRaw !== undefined) {
-    const parsed = parseBoolean(keepQueryRaw);
-    if (parsed.ok) keepUrlQuery = parsed.value;
-    else warn('OTEL_XRAY_DD_HTTP_KEEP_QUERY', parsed.reason, 'false (query strings removed)');
-  }
+  const keepUrlQuery = flag('OTEL_XRAY_DD_HTTP_KEEP_QUERY', 'false (query strings removed)');
 
   return {
     disabled,
