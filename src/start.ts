@@ -86,7 +86,7 @@ function startTracing(config: ResolvedConfig): TracingHandle {
     if (!settled) {
       // Cut the in-flight export so it cannot hold the process open.
       pipeline.dropConnections();
-      log.warn(`shutdown did not finish within ${bound} ms; unsent spans were dropped`);
+      log.warn(`spans not yet accepted by ${config.tracesEndpoint} within the ${bound} ms shutdown bound were dropped (OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS)`);
     }
     return settled;
   };
