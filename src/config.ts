@@ -178,30 +178,28 @@ export function resolveConfig(
   const version =
     nonEmpty(options.version) ?? text('DD_VERSION') ?? ddTags.version ?? otelAttrs['service.version'];
 
-  const extraResourceAttributes: Record<string, string> = { ...otelAttrs };
-  for (const [key, value] of Object.entries(ddTags)) extraResourceAttributes[key] = value;
-  Object.assign(extraResourceAttributes, options.resourceAttributes ?? {});
+  const extraResourceAttributes: Record<string, string> = { ...otelAttrs, ...ddTags, ...options.resourceAttributes };
   for (const key of ['service', 'env', 'version', 'service.name', 'service.version', 'deployment.environment', 'deployment.environment.name']) {
     delete extraResourceAttributes[key];
   }
 
   // --- export -----------------------------------------------------------------
   let tracesEndpoint = DEFAULT_TRACES_ENDPOINT;
-  const endpointSource = options.tracesEndpoint !== undefined
-    ? { name: 'start({ tracesEndpoint })', raw: options.tracesEndpoint, append: false }
-    : text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined
-      ? { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', raw: text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') as string, append: false }
-      : text('OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined
-        ? { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', raw: text('OTEL_EXPORTER_OTLP_ENDPOINT') as string, append: true }
-        : undefined;
+  const endpointSource = [
+    { name: 'start({ tracesEndpoint })', raw: nonEmpty(options.tracesEndpoint), append: false },
+    { name: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', raw: text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), append: false },
+    // The generic endpoint is a base URL: the signal path is appended (OTLP exporter spec).
+    { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', raw: text('OTEL_EXPORTER_OTLP_ENDPOINT'), append: true },
+  ].find((candidate) => candidate.raw !== undefined);
   if (endpointSource) {
-    const parsed = parseHttpUrl(endpointSource.raw);
+    const parsed = parseHttpUrl(endpointSource.raw as string);
     if (parsed.ok) {
       tracesEndpoint = endpointSource.append ? `${parsed.value.replace(/\/+$/, '')}/v1/traces` : parsed.value;
     } else {
       warn(endpointSource.name, parsed.reason, DEFAULT_TRACES_ENDPOINT);
     }
   }
+  // Both OTLP/HTTP encodings reach the same collector endpoint; we send JSON. gRPC is not shipped.
   const protocol = text('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? text('OTEL_EXPORTER_OTLP_PROTOCOL');
   if (protocol !== undefined && !['http/json', 'http/protobuf'].includes(protocol.toLowerCase())) {
     warn('OTEL_EXPORTER_OTLP_PROTOCOL', `"${preview(protocol)}" is not supported by this distribution`, 'http/json');
