@@ -60,7 +60,7 @@ test('a broken collector never slows, crashes or blocks the app', async (t) => {
         assert.ok(stopMs < 3000, `exited ${stopMs} ms after SIGTERM (flush bound 1000 ms)`);
         const { stderr } = svc.output();
         assert.doesNotMatch(stderr, /UNHANDLED/);
-        const exportLines = stderr.split('\n').filter((l) => /span export to .* failed/.test(l));
+        const exportLines = stderr.split('\n').filter((l) => /span export to \S+ failed \(/.test(l));
         assert.ok(exportLines.length <= 1, `at most one export-failure line per outage:\n${stderr}`);
       } finally {
         await svc.stop('SIGKILL');
@@ -130,6 +130,15 @@ test('collector restarts: spans after it returns are delivered; non-retryable an
     const sent = receiver.requests.slice(before503);
     assert.ok(sent.length >= 2, `a 503 is retried (${sent.length} requests)`);
     assert.equal(new Set(sent.map((r) => r.body)).size, 1, 'retries resend the same batch');
+    // Back to healthy: one line says so, with the count of spans lost meanwhile.
+    receiver.setBehaviour('ok');
+    await new Promise((r) => setTimeout(r, 3000)); // let the 503 retries run out
+    await get(svc.match[1], '/back');
+    await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/back'), 15_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const { stderr } = svc.output();
+    assert.equal(stderr.split('\n').filter((l) => /span export to \S+ failed \(/.test(l)).length, 1, stderr);
+    assert.match(stderr, /recovered; [1-9]\d* span\(s\) were lost while it failed/);
   } finally {
     await svc.stop('SIGKILL');
     await receiver.close();
