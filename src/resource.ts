@@ -35,7 +35,7 @@ export function createResource(config: ResolvedConfig, env: Env = process.env): 
 }
 
 function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector[] {
-    // host.id (the machine id) would become the Datadog hostname ahead of
+  // host.id (the machine id) would become the Datadog hostname ahead of
   // host.name, splitting the host from what the Datadog Agent reports.
   const detectors: ResourceDetector[] = [
     without(hostDetector, ['host.id']),

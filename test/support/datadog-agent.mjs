@@ -2,6 +2,7 @@
 // dd-trace sends (msgpack, /v0.4/traces) and decodes them into spans.
 import http from 'node:http';
 import { decode } from '@msgpack/msgpack';
+import { waitUntil } from './wait.mjs';
 
 export async function startDatadogAgent() {
   const spans = [];
@@ -30,14 +31,12 @@ export async function startDatadogAgent() {
   return {
     url,
     spans,
-    async waitFor(predicate, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = predicate(spans);
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for dd-trace spans; have ${JSON.stringify(spans.map((s) => [s.service, s.name]))}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    waitFor(predicate, timeoutMs = 20_000) {
+      return waitUntil(() => predicate(spans), {
+        timeoutMs,
+        what: 'dd-trace spans',
+        seen: () => `have ${JSON.stringify(spans.map((s) => [s.service, s.name]))}`,
+      });
     },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };

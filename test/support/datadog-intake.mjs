@@ -5,6 +5,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { decode } from './protobuf-wire.mjs';
+import { waitUntil } from './wait.mjs';
 
 const SpanLink = { 1: ['traceID', 'uint64'], 2: ['traceIDHigh', 'uint64'], 3: ['spanID', 'uint64'], 4: ['attributes', ['map', 'string']] };
 const Span = {
@@ -33,7 +34,6 @@ export async function startDatadogIntake() {
   const calls = [];
   const agentPayloads = [];
   const statsPayloads = [];
-  const waiters = new Set();
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -56,7 +56,6 @@ export async function startDatadogIntake() {
         res.writeHead(202, { 'content-type': 'application/json' });
         res.end('{}');
       }
-      for (const w of waiters) w();
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,29 +79,10 @@ export async function startDatadogIntake() {
     spans,
     stats,
     waitFor(predicate, timeoutMs = 30_000, what = 'intake data') {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          let value;
-          try {
-            value = predicate();
-          } catch {
-            value = undefined;
-          }
-          if (value) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            clearInterval(poll);
-            resolve(value);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          clearInterval(poll);
-          reject(new Error(`timed out waiting for ${what}; calls so far: ${calls.map((c) => `${c.method} ${c.path}${c.decodeError ? ` (${c.decodeError})` : ''}`).join(', ')}`));
-        }, timeoutMs);
-        const poll = setInterval(check, 200);
-        waiters.add(check);
-        check();
+      return waitUntil(predicate, {
+        timeoutMs,
+        what,
+        seen: () => `calls so far: ${calls.map((c) => `${c.method} ${c.path}${c.decodeError ? ` (${c.decodeError})` : ''}`).join(', ')}`,
       });
     },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),

@@ -1,5 +1,6 @@
 // A local OTLP/HTTP (JSON) trace receiver: what the SDK sends, decoded into flat span records.
 import http from 'node:http';
+import { waitUntil } from './wait.mjs';
 
 /**
  * behaviour: 'ok' (200), 'hang' (read the request, never answer), 'garbage' (tear the
@@ -10,7 +11,6 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
   let behaviour = initial;
   const spans = [];
   const requests = [];
-  const waiters = new Set();
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -31,7 +31,6 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
       const { status, headers } = typeof behaviour === 'object' ? behaviour : { status: behaviour === 'ok' ? 200 : behaviour, headers: {} };
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end('{}');
-      for (const w of waiters) w();
     });
   });
   await new Promise((resolve, reject) => {
@@ -49,20 +48,10 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
     },
     /** Resolves with the spans once predicate(spans) is true; rejects after timeoutMs. */
     waitFor(predicate, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (predicate(spans)) {
-            waiters.delete(check);
-            clearTimeout(timer);
-            resolve(spans);
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`timed out waiting for spans; have ${spans.length}: ${spans.map((s) => s.name).join(', ')}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
+      return waitUntil(() => predicate(spans) && spans, {
+        timeoutMs,
+        what: 'spans',
+        seen: () => `have ${spans.length}: ${spans.map((s) => s.name).join(', ')}`,
       });
     },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
