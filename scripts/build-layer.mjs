@@ -1,7 +1,6 @@
 // npm run build:layer -> build/otel-xray-datadog-layer.zip, laid out as Lambda extracts layers into /opt:
 //   /opt/otel-xray-datadog-handler                  exec wrapper (AWS_LAMBDA_EXEC_WRAPPER)
 //   /opt/otel-xray-datadog/register.js              the preload, one esbuild bundle (fast cold start)
-//   /opt/otel-xray-datadog/register.mjs             ESM entry: loader hook, then register.js
 //   /opt/otel-xray-datadog/node_modules/import-in-the-middle (+ deps)
 // import-in-the-middle stays a real package: its loader hook runs in a separate
 // thread and must share one copy with the instrumentation code in the bundle.
@@ -37,7 +36,6 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-fs.copyFileSync(path.join(repo, 'dist', 'register.mjs'), path.join(pkgDir, 'register.mjs'));
 fs.copyFileSync(path.join(repo, 'layer', 'otel-xray-datadog-handler'), path.join(out, 'otel-xray-datadog-handler'));
 fs.chmodSync(path.join(out, 'otel-xray-datadog-handler'), 0o755);
 

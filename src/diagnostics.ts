@@ -19,9 +19,9 @@ const LEVELS: Record<LogLevelName, DiagLogLevel> = {
   all: DiagLogLevel.ALL,
 };
 
-// instrumentation-aws-lambda hooks the handler's directory as if it were a
-// package and warns on every cold start when it has no package.json version,
-// which is normal for a Lambda task root. It says nothing actionable.
+// The Lambda handler is hooked by its file, and the instrumentation base reads
+// its directory as if it were a package: it warns on every cold start when there
+// is no package.json version, which is normal for a task root. Nothing actionable.
 const BENIGN_WARNINGS = ['Failed extracting version'];
 
 export function installDiagLogger(level: LogLevelName): void {

@@ -6,6 +6,9 @@
  *   would keep the process alive for up to the export timeout, so we end it
  *   with the exit code the application set: nothing of the app's was pending,
  *   or beforeExit would not have fired.
+ *   Inside Lambda (liveSandboxFlush given) beforeExit fires on every callback
+ *   invocation of a sandbox that lives on: there it only flushes, never
+ *   shuts tracing down nor calls process.exit().
  * - SIGTERM: flush; if nobody else listens for SIGTERM, re-raise it so the
  *   process dies of the signal exactly as Node's default handler would. If the
  *   application has its own SIGTERM handler, that handler decides.
@@ -13,7 +16,7 @@
 import { log } from './diagnostics';
 
 /** flushAndStop resolves true when everything was sent in time. */
-export function installExitHooks(flushAndStop: () => Promise<boolean>): () => void {
+export function installExitHooks(flushAndStop: () => Promise<boolean>, liveSandboxFlush?: () => Promise<void>): () => void {
   let running: Promise<boolean> | undefined;
   const runOnce = (): Promise<boolean> => {
     running ??= flushAndStop().catch((error: unknown) => {
@@ -23,8 +26,18 @@ export function installExitHooks(flushAndStop: () => Promise<boolean>): () => vo
     return running;
   };
 
+  let flushing = false;
   const onBeforeExit = (): void => {
     if (running) return;
+    if (liveSandboxFlush) {
+      // Send what is pending (work done outside invocations), keep tracing on.
+      if (flushing) return;
+      flushing = true;
+      void liveSandboxFlush()
+        .catch(() => undefined)
+        .finally(() => (flushing = false));
+      return;
+    }
     void runOnce().then((inTime) => {
       if (!inTime) process.exit();
     });

@@ -6,15 +6,23 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import type { ResolvedConfig } from './config';
 import { log } from './diagnostics';
-import { createLambdaInstrumentation, type LambdaHooks } from './lambda-invocation';
+import { createLambdaHandlerInstrumentation } from './lambda-handler';
+import { locateHandler } from './lambda-handler-file';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this module */
 
-export function enableInstrumentations(
-  config: ResolvedConfig,
-  tracerProvider: TracerProvider,
-  lambdaHooks: LambdaHooks,
-): void {
+export interface LambdaTracing {
+  parentPriority: ResolvedConfig['lambda']['parentPriority'];
+  flushTimeoutMs: number;
+  flushAll(): Promise<void>;
+}
+
+/**
+ * Enables what applies and returns the modules the instrumentations hook
+ * (package names and, for the Lambda handler, its absolute path): the ES
+ * module loader hook is registered for exactly those.
+ */
+export function enableInstrumentations(config: ResolvedConfig, tracerProvider: TracerProvider, lambda: LambdaTracing): string[] {
   const instrumentations: Instrumentation[] = [];
   const load = (name: string, create: () => Instrumentation): void => {
     try {
@@ -36,16 +44,19 @@ export function enableInstrumentations(
       return new AwsInstrumentation({ suppressInternalInstrumentation: true });
     });
   }
-  registerInstrumentations({ instrumentations, tracerProvider });
-
-  // The Lambda handler wrapper flushes through a time-bounded view of the
-  // provider, so it gets its own registration.
   if (config.instrumentations.has('aws-lambda') && config.lambda.functionName !== undefined) {
-    try {
-      const lambda = createLambdaInstrumentation(config, lambdaHooks);
-      registerInstrumentations({ instrumentations: [lambda], tracerProvider: lambdaHooks.flushBoundedProvider });
-    } catch (error) {
-      log.warn(`instrumentation aws-lambda could not be loaded (${String(error)}); invocations are not traced`);
+    const handler = locateHandler();
+    if (handler === undefined) {
+      log.warn('the Lambda handler file named by _HANDLER was not found under LAMBDA_TASK_ROOT; invocations are not traced');
+    } else {
+      load('aws-lambda', () => createLambdaHandlerInstrumentation({ handler, ...lambda }));
     }
   }
+  registerInstrumentations({ instrumentations, tracerProvider });
+  return instrumentations.flatMap(hookedModules);
+}
+
+function hookedModules(instrumentation: Instrumentation): string[] {
+  const definitions = (instrumentation as { getModuleDefinitions?: () => Array<{ name: string }> }).getModuleDefinitions?.() ?? [];
+  return definitions.map((definition) => definition.name);
 }

@@ -1,116 +1,262 @@
 /**
- * Lambda glue around @opentelemetry/instrumentation-aws-lambda:
- * - the invocation's parent comes from Lambda's X-Ray segment
- *   (_X_AMZN_TRACE_ID, re-set by the runtime for every invocation) or from the
- *   event's HTTP headers, in the configured priority;
- * - faas.trigger is set for the common event sources;
- * - the flush before returning to the runtime is bounded by a budget, so a
- *   slow or dead collector never delays or fails an invocation.
+ * One span per Lambda invocation, wrapped around the user's handler:
+ * - the parent is Lambda's X-Ray segment for THIS invocation (context.xRayTraceId,
+ *   then the runtime's invoke store, then _X_AMZN_TRACE_ID) or the event's
+ *   HTTP headers, in the configured priority;
+ * - the span covers the handler until its promise settles or it calls back,
+ *   and records the error it fails with;
+ * - spans are flushed before the runtime hears the outcome, within a budget,
+ *   so a slow or dead collector never delays or fails an invocation;
+ * - everything about an invocation lives in that invocation's closure: Lambda
+ *   Managed Instances run many invocations at once in one process.
  */
 import {
+  context as contextApi,
   defaultTextMapGetter,
   isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
   trace,
   type Context,
   type Span,
   type Tracer,
-  type TracerOptions,
-  type TracerProvider,
 } from '@opentelemetry/api';
-import type { AwsLambdaInstrumentation } from '@opentelemetry/instrumentation-aws-lambda';
 import { AWSXRAY_TRACE_ID_HEADER, AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
 import { settleWithin } from './bounded';
-import type { LambdaParentPriority, ResolvedConfig } from './config';
+import type { LambdaParentPriority } from './config';
 import { createOnceLogger } from './diagnostics';
 
-export interface LambdaHooks {
-  /** What the Lambda instrumentation flushes through; forceFlush never outlasts the budget. */
-  flushBoundedProvider: TracerProvider & { forceFlush(): Promise<void> };
-  /** Called at the start of each invocation with the context's remaining-time clock. */
-  onInvocation(remainingMs: () => number): void;
+type Env = Readonly<Record<string, string | undefined>>;
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+export interface InvocationTracing {
+  tracer: Tracer;
+  parentPriority: LambdaParentPriority;
+  flushTimeoutMs: number;
+  /** Sends every finished span, including exports already in flight. */
+  flushAll(): Promise<void>;
+}
+
+/** The Lambda context fields we read; every one may be missing or malformed. */
+interface LambdaContextLike {
+  functionName?: unknown;
+  awsRequestId?: unknown;
+  invokedFunctionArn?: unknown;
+  xRayTraceId?: unknown;
+  getRemainingTimeInMillis?: unknown;
 }
 
 const xray = new AWSXRayPropagator();
+// The runtime marks response-streaming handlers with this symbol; the wrapper must carry it.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+// A first invocation this long after init was a proactive initialization, not a cold start.
+const PROACTIVE_INIT_MS = 10_000;
+
+/** Returns the function that replaces the user's handler; it keeps the handler's arity and markers. */
+export function createHandlerWrapper(tracing: InvocationTracing, env: Env = process.env): (original: AnyFunction) => AnyFunction {
+  const warnOnce = createOnceLogger();
+  const initializedAt = Date.now() - Math.floor(process.uptime() * 1000);
+  let invocationsStarted = 0;
+  const isColdStart = (): boolean =>
+    ++invocationsStarted === 1 && env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'provisioned-concurrency' && Date.now() - initializedAt < PROACTIVE_INIT_MS;
+
+  return (original) => {
+    const streaming = (original as unknown as Record<symbol, unknown>)[STREAMING] === 'response';
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      let invocation: Invocation;
+      try {
+        const lambdaContext = (streaming ? args[2] : args[1]) as LambdaContextLike | undefined;
+        invocation = startInvocation(tracing, args[0], lambdaContext, isColdStart(), env, warnOnce);
+      } catch {
+        // Our bug must not cost the user's invocation.
+        return original.apply(this, args);
+      }
+      return contextApi.with(invocation.context, () => runHandler(original, this, args, streaming, invocation));
+    };
+    Object.defineProperty(wrapped, 'length', { value: original.length });
+    Object.defineProperty(wrapped, 'name', { value: original.name });
+    for (const symbol of Object.getOwnPropertySymbols(original)) {
+      (wrapped as unknown as Record<symbol, unknown>)[symbol] = (original as unknown as Record<symbol, unknown>)[symbol];
+    }
+    return wrapped;
+  };
+}
+
+interface Invocation {
+  context: Context;
+  /** Ends the span (once) and flushes within the budget; never rejects. */
+  finish(error?: unknown): Promise<void>;
+}
 
 /**
- * `flushAll` must also wait for exports already in flight: the batch timer may
- * have started one just before the invocation ended, and the sandbox freezes
- * as soon as the handler returns.
+ * Runs the handler the way the runtime would, but reports its outcome to the
+ * runtime only after the span has ended and been flushed.
  */
-export function createLambdaHooks(provider: TracerProvider, flushAll: () => Promise<void>, flushTimeoutMs: number): LambdaHooks {
-  let remaining: (() => number) | undefined;
-  const warnOnce = createOnceLogger();
+function runHandler(original: AnyFunction, self: unknown, args: unknown[], streaming: boolean, invocation: Invocation): unknown {
+  const callback = !streaming && typeof args[2] === 'function' ? (args[2] as (error: unknown, result?: unknown) => void) : undefined;
+  if (callback) {
+    // Callback-capable runtime (nodejs20.x/22.x): the first outcome, from the
+    // callback, the returned promise or a throw, ends the span; the runtime
+    // still receives every call the handler makes, as it would untraced.
+    const complete = (error: unknown, result?: unknown): void => {
+      void invocation.finish(error ?? undefined).then(() => callback(error, result));
+    };
+    const callArgs = [...args];
+    callArgs[2] = complete;
+    let returned: unknown;
+    try {
+      returned = original.apply(self, callArgs);
+    } catch (error) {
+      // The runtime answers a synchronous throw exactly like callback(error).
+      complete(error);
+      return undefined;
+    }
+    return isThenable(returned) ? settleThenReport(returned, invocation) : returned;
+  }
+  let returned: unknown;
+  try {
+    returned = original.apply(self, args);
+  } catch (error) {
+    return invocation.finish(error).then(() => {
+      throw error;
+    });
+  }
+  if (isThenable(returned)) return settleThenReport(returned, invocation);
+  return invocation.finish().then(() => returned);
+}
+
+function settleThenReport(returned: PromiseLike<unknown>, invocation: Invocation): Promise<unknown> {
+  return Promise.resolve(returned).then(
+    (value) => invocation.finish().then(() => value),
+    (error: unknown) =>
+      invocation.finish(error ?? new Error('handler rejected')).then(() => {
+        throw error;
+      }),
+  );
+}
+
+function startInvocation(
+  tracing: InvocationTracing,
+  event: unknown,
+  lambdaContext: LambdaContextLike | undefined,
+  coldStart: boolean,
+  env: Env,
+  warnOnce: (key: string, message: string) => void,
+): Invocation {
+  const parent = invocationParent(event, tracing.parentPriority, xrayTraceHeader(lambdaContext, env));
+  const arn = stringOrUndefined(lambdaContext?.invokedFunctionArn);
+  const attributes: Record<string, string | boolean> = { 'faas.coldstart': coldStart };
+  const requestId = stringOrUndefined(lambdaContext?.awsRequestId);
+  if (requestId !== undefined) attributes['faas.invocation_id'] = requestId;
+  if (arn !== undefined) {
+    attributes['cloud.resource_id'] = arn;
+    const account = arn.split(':')[4];
+    if (account) attributes['cloud.account.id'] = account;
+  }
+  const trigger = faasTrigger(event);
+  if (trigger !== undefined) attributes['faas.trigger'] = trigger;
+  const name = stringOrUndefined(lambdaContext?.functionName) ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda.invoke';
+  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const remaining = remainingTimeOf(lambdaContext);
+
+  let finished: Promise<void> | undefined;
   return {
-    onInvocation(remainingMs) {
-      remaining = remainingMs;
-    },
-    flushBoundedProvider: {
-      getTracer: (name: string, version?: string, options?: TracerOptions): Tracer => provider.getTracer(name, version, options),
-      forceFlush: async () => {
-        const budget = flushBudget(flushTimeoutMs, remaining);
-        const settled = await settleWithin(flushAll(), budget);
-        if (!settled) {
-          warnOnce(
-            'flush-budget',
-            `flushing spans took longer than the ${budget} ms budget; the invocation returned without waiting ` +
-              '(remaining spans are sent with a later invocation). Raise OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS if this repeats.',
-          );
-        }
-      },
+    context: trace.setSpan(parent, span),
+    finish(error) {
+      finished ??= endAndFlush(span, error, tracing, remaining, warnOnce);
+      return finished;
     },
   };
 }
 
+async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracing, remaining: () => number | undefined, warnOnce: (key: string, message: string) => void): Promise<void> {
+  if (error !== undefined && error !== null) recordError(span, error);
+  span.end();
+  const budget = flushBudget(tracing.flushTimeoutMs, remaining);
+  const settled = await settleWithin(
+    tracing.flushAll().catch(() => undefined),
+    budget,
+  );
+  if (!settled) {
+    warnOnce(
+      'flush-budget',
+      `flushing spans took longer than the ${budget} ms budget; the invocation returned without waiting ` +
+        '(remaining spans are sent with a later invocation). Raise OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS if this repeats.',
+    );
+  }
+}
+
+function recordError(span: Span, error: unknown): void {
+  if (error instanceof Error) {
+    span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  } else {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: typeof error === 'string' ? error : 'handler failed' });
+  }
+}
+
+function remainingTimeOf(lambdaContext: LambdaContextLike | undefined): () => number | undefined {
+  const read = lambdaContext?.getRemainingTimeInMillis;
+  if (typeof read !== 'function') return () => undefined;
+  return () => {
+    const value: unknown = read.call(lambdaContext);
+    return typeof value === 'number' ? value : undefined;
+  };
+}
+
 /** Half of the invocation's remaining time, capped by the configured timeout. */
-export function flushBudget(flushTimeoutMs: number, remaining: (() => number) | undefined): number {
+export function flushBudget(flushTimeoutMs: number, remaining: () => number | undefined): number {
   let left = Number.POSITIVE_INFINITY;
   try {
-    const value = remaining?.();
+    const value = remaining();
     if (typeof value === 'number' && Number.isFinite(value)) left = value;
   } catch {
-    // A context without getRemainingTimeInMillis: use the configured timeout.
+    // A context whose clock throws: use the configured timeout.
   }
   return Math.max(0, Math.min(flushTimeoutMs, Math.floor(left / 2)));
 }
 
-export function createLambdaInstrumentation(
-  config: ResolvedConfig,
-  hooks: Pick<LambdaHooks, 'onInvocation'>,
-): AwsLambdaInstrumentation {
-  // Loaded only inside Lambda: outside it the package is dead weight at start-up.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { AwsLambdaInstrumentation } = require('@opentelemetry/instrumentation-aws-lambda') as typeof import('@opentelemetry/instrumentation-aws-lambda');
-  return new AwsLambdaInstrumentation({
-    eventContextExtractor: (event: unknown) => invocationParent(event, config.lambda.parentPriority),
-    requestHook: (span: Span, { event, context }) => {
-      if (typeof context?.getRemainingTimeInMillis === 'function') {
-        hooks.onInvocation(() => context.getRemainingTimeInMillis());
-      }
-      const trigger = faasTrigger(event);
-      if (trigger !== undefined) span.setAttribute('faas.trigger', trigger);
-    },
-  });
+/**
+ * This invocation's X-Ray header. context.xRayTraceId and the invoke store are
+ * per invocation; _X_AMZN_TRACE_ID is per process and absent on Lambda Managed
+ * Instances, where invocations run concurrently.
+ */
+export function xrayTraceHeader(lambdaContext: LambdaContextLike | undefined, env: Env = process.env): string | undefined {
+  const fromContext = stringOrUndefined(lambdaContext?.xRayTraceId);
+  if (fromContext) return fromContext;
+  const fromStore = invokeStoreTraceId();
+  if (fromStore) return fromStore;
+  return stringOrUndefined(env._X_AMZN_TRACE_ID);
+}
+
+/** The runtime's per-invocation store (@aws/lambda-invoke-store), read through the global the runtime sets. */
+function invokeStoreTraceId(): string | undefined {
+  try {
+    const store = (globalThis as { awslambda?: { InvokeStore?: { getXRayTraceId?: () => unknown } } }).awslambda?.InvokeStore;
+    return typeof store?.getXRayTraceId === 'function' ? stringOrUndefined(store.getXRayTraceId()) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The parent of an invocation span. The X-Ray env context and the event's
- * headers are both read; `priority` says which wins when both are valid.
- * Baggage from the headers is kept either way.
+ * The parent of an invocation span. The X-Ray context and the event's headers
+ * are both read; `priority` says which wins when both are valid. Baggage from
+ * the headers is kept either way.
  */
-export function invocationParent(event: unknown, priority: LambdaParentPriority, env: Readonly<Record<string, string | undefined>> = process.env): Context {
+export function invocationParent(event: unknown, priority: LambdaParentPriority, xrayHeader: string | undefined): Context {
   const fromHeaders = propagation.extract(ROOT_CONTEXT, lowerCaseHeaders(event), defaultTextMapGetter);
   const headerSpan = trace.getSpanContext(fromHeaders);
   const headersValid = headerSpan !== undefined && isSpanContextValid(headerSpan);
 
-  const envHeader = env._X_AMZN_TRACE_ID;
-  const fromEnv = envHeader ? trace.getSpanContext(xray.extract(ROOT_CONTEXT, { [AWSXRAY_TRACE_ID_HEADER]: envHeader }, defaultTextMapGetter)) : undefined;
-  const envValid = fromEnv !== undefined && isSpanContextValid(fromEnv);
+  const fromXray = xrayHeader ? trace.getSpanContext(xray.extract(ROOT_CONTEXT, { [AWSXRAY_TRACE_ID_HEADER]: xrayHeader }, defaultTextMapGetter)) : undefined;
+  const xrayValid = fromXray !== undefined && isSpanContextValid(fromXray);
 
-  if (envValid && (priority === 'xray-env' || !headersValid)) return trace.setSpanContext(fromHeaders, fromEnv);
+  if (xrayValid && (priority === 'xray-env' || !headersValid)) return trace.setSpanContext(fromHeaders, fromXray);
   if (headersValid) return fromHeaders;
-  return ROOT_CONTEXT;
+  return fromHeaders; // baggage only, or nothing: a new trace
 }
 
 function lowerCaseHeaders(event: unknown): Record<string, string> {
@@ -139,6 +285,14 @@ export function faasTrigger(event: unknown): string | undefined {
     if (source === 'aws:s3' || source === 'aws:dynamodb' || source === 'aws:kinesis') return 'datasource';
   }
   return 'other';
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

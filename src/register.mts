@@ -1,15 +1,10 @@
 /**
- * `node --import otel-xray-datadog/register app.mjs`: installs the ES module
- * loader hook (import-in-the-middle) so ESM imports can be instrumented, then
- * starts tracing exactly as the CommonJS entry does.
+ * `node --import otel-xray-datadog/register app.mjs`: starts tracing exactly
+ * as the CommonJS entry does, and registers the ES module loader hook
+ * (import-in-the-middle) for the modules we instrument, so ESM imports of
+ * them are patched too.
  */
-import { createRequire, register } from 'node:module';
+import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-try {
-  register('import-in-the-middle/hook.mjs', import.meta.url);
-} catch (error) {
-  // Tracing of CommonJS modules and Node built-ins still works without the hook.
-  console.warn(`otel-xray-datadog: the ES module loader hook could not be installed (${String(error)}); ESM packages are not instrumented`);
-}
-require('./register.js');
+(require('./preload.js') as typeof import('./preload.js')).startFromPreload('import');

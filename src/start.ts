@@ -9,7 +9,8 @@ import { settleWithin } from './bounded';
 import { installDiagLogger, log } from './diagnostics';
 import { installExitHooks } from './exit-hooks';
 import { enableInstrumentations } from './instrumentations';
-import { createLambdaHooks } from './lambda-invocation';
+import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from './lambda-handler-file';
+import { registerEsmHook } from './esm-hook';
 import { createPropagator } from './propagation';
 import { createResource } from './resource';
 import { createSampler } from './sampler';
@@ -28,9 +29,21 @@ export interface TracingHandle {
   shutdown(): Promise<void>;
 }
 
+/**
+ * When the ES module loader hook is registered: `import` (the --import entry)
+ * always; `lambda` (the --require entry) only where the Lambda runtime will
+ * import() the handler; `never` for start(), which runs too late for it.
+ */
+export type EsmHookMode = 'import' | 'lambda' | 'never';
+
 let current: TracingHandle | undefined;
 
 export function start(options?: StartOptions): TracingHandle {
+  return startWith(options, 'never');
+}
+
+/** The preload entry points' start: the same as start(), plus the ES module hook where it is needed. */
+export function startWith(options: StartOptions | undefined, esmHook: EsmHookMode): TracingHandle {
   if (current) {
     log.warn('start() was called more than once; the first configuration stays in force and its handle is returned');
     return current;
@@ -52,7 +65,7 @@ export function start(options?: StartOptions): TracingHandle {
     return current;
   }
   try {
-    current = startTracing(config);
+    current = startTracing(config, esmHook);
   } catch (error) {
     log.error(`tracing could not start (${String(error)}); the application runs untraced`);
     current = disabledHandle(config);
@@ -60,7 +73,7 @@ export function start(options?: StartOptions): TracingHandle {
   return current;
 }
 
-function startTracing(config: ResolvedConfig): TracingHandle {
+function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHandle {
   const pipeline = createSpanPipeline(config.tracesEndpoint);
   const spanProcessors = config.keepUrlQuery ? [pipeline.processor] : [new UrlQueryRedactor(), pipeline.processor];
   const provider = new NodeTracerProvider({
@@ -74,7 +87,12 @@ function startTracing(config: ResolvedConfig): TracingHandle {
     await provider.forceFlush();
     await pipeline.exportsSettled();
   };
-  enableInstrumentations(config, provider, createLambdaHooks(provider, flushAll, config.lambda.flushTimeoutMs));
+  const hooked = enableInstrumentations(config, provider, {
+    parentPriority: config.lambda.parentPriority,
+    flushTimeoutMs: config.lambda.flushTimeoutMs,
+    flushAll,
+  });
+  if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) registerEsmHook(hooked);
 
   const bound = config.shutdownTimeoutMs;
   let stopped = false;
@@ -90,7 +108,10 @@ function startTracing(config: ResolvedConfig): TracingHandle {
     }
     return settled;
   };
-  const removeExitHooks = config.exitHooks ? installExitHooks(shutdown) : () => {};
+  // Inside Lambda, beforeExit is not the end of the process: the nodejs20.x/22.x
+  // runtime completes callback invocations from it, in a sandbox that lives on.
+  const liveSandboxFlush = config.lambda.functionName !== undefined ? async () => void (await settleWithin(flushAll(), bound)) : undefined;
+  const removeExitHooks = config.exitHooks ? installExitHooks(shutdown, liveSandboxFlush) : () => {};
 
   log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${config.tracesEndpoint}`);
   return {
@@ -103,6 +124,12 @@ function startTracing(config: ResolvedConfig): TracingHandle {
       await shutdown();
     },
   };
+}
+
+function lambdaImportsHandler(config: ResolvedConfig): boolean {
+  if (config.lambda.functionName === undefined || !config.instrumentations.has('aws-lambda')) return false;
+  const handler = locateHandler();
+  return handler !== undefined && (runtimeImportsHandlers() || isEsModuleFile(handler.file));
 }
 
 function disabledHandle(config: ResolvedConfig): TracingHandle {

@@ -36,7 +36,7 @@ async function runLambda({ fn, dir = 'cjs', handler = 'index.handler', preload =
   return { lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l)), stderr: r.stderr };
 }
 
-const invocationSpans = (fn) => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === '@opentelemetry/instrumentation-aws-lambda');
+const invocationSpans = (fn) => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === 'otel-xray-datadog/aws-lambda');
 
 for (const variant of [
   { name: 'CommonJS async handler', dir: 'cjs', handler: 'index.handler', preload: () => ['--require', registerCjs] },
@@ -73,6 +73,10 @@ for (const variant of [
     assert.equal(first.resource['deployment.environment.name'], 'none');
     assert.equal(first.resource['cloud.platform'], 'aws_lambda');
 
+    if (variant.handler.startsWith('callback')) {
+      for (const span of spans) assert.ok(span.durationMs >= 55, `the span covers the handler until it calls back (${span.durationMs} ms)`);
+    }
+
     // Flush before return: each span reached the receiver before its invocation resolved.
     assert.ok(first.receivedAt <= lines[0].resolvedAt, 'first span exported before the first invocation returned');
     assert.ok(second.receivedAt <= lines[1].resolvedAt, 'second span exported before the second invocation returned');
@@ -92,16 +96,18 @@ test('Sampled=0 in _X_AMZN_TRACE_ID: nothing is exported for that invocation', a
 });
 
 test('handler errors: the span records the exception and error status; the runtime still sees the error', async () => {
-  // Async handlers only: instrumentation-aws-lambda 0.75 ends a callback handler's span when the
-  // handler function returns, before the callback reports an error (README, "Lambda").
-  for (const [dir, preload] of [['cjs', ['--require', registerCjs]], ['esm', ['--import', registerEsm]]]) {
-    const fn = `fn-error-${dir}`;
-    const { lines } = await runLambda({ fn, dir, preload, invocations: [{ event: { fail: 'x' }, traceHeader: xrayEnv(ROOT, '53995c3f42cd8ad8') }] });
+  for (const [dir, handler, preload] of [
+    ['cjs', 'index.handler', ['--require', registerCjs]],
+    ['cjs', 'callback.handler', ['--require', registerCjs]],
+    ['esm', 'index.handler', ['--import', registerEsm]],
+  ]) {
+    const fn = `fn-error-${dir}-${handler.split('.')[0]}`;
+    const { lines } = await runLambda({ fn, dir, handler, preload, invocations: [{ event: { fail: 'x' }, traceHeader: xrayEnv(ROOT, '53995c3f42cd8ad8') }] });
     assert.equal(lines[0].ok, false);
     assert.match(lines[0].error, /failed/);
     const [span] = invocationSpans(fn);
-    assert.equal(span.status.code, 2, 'status ERROR');
-    assert.ok(span.events.some((e) => e.name === 'exception'), 'exception event recorded');
+    assert.equal(span.status.code, 2, `${fn}: status ERROR`);
+    assert.ok(span.events.some((e) => e.name === 'exception'), `${fn}: exception event recorded`);
   }
 });
 

@@ -1,7 +1,7 @@
 // Serves the Lambda handler named by _HANDLER over HTTP the way a Lambda
 // function URL does: each request becomes a payload-2.0 event and an
 // invocation. The handler is loaded with require after the preload, so
-// @opentelemetry/instrumentation-aws-lambda wraps it as it would in Lambda.
+// the Lambda handler wrapper of otel-xray-datadog wraps it as it would in Lambda.
 const http = require('node:http');
 const path = require('node:path');
 

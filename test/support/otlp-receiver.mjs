@@ -79,6 +79,7 @@ export function flattenOtlpJson(body) {
           attributes: attributeMap(s.attributes),
           status: s.status,
           events: s.events ?? [],
+          durationMs: (Number(s.endTimeUnixNano) - Number(s.startTimeUnixNano)) / 1e6,
           scope: ss.scope?.name,
           resource,
         });
