@@ -64,6 +64,9 @@ export function isEsModuleFile(file: string): boolean {
  */
 export function runtimeImportsHandlers(env: Env = process.env, nodeMajor = Number(process.versions.node.split('.')[0]), runtimeEntry = process.argv[1]): boolean {
   if (nodeMajor >= 24) return true;
+  // Managed Instances' concurrency (a 4.x feature) runs handlers in worker
+  // threads, whose argv does not name the runtime client.
+  if (env.AWS_LAMBDA_MAX_CONCURRENCY) return true;
   const fromEnv = /^AWS_Lambda_nodejs(\d+)/.exec(env.AWS_EXECUTION_ENV ?? '');
   if (fromEnv && Number(fromEnv[1]) >= 24) return true;
   return runtimeClientMajor(runtimeEntry) >= 4;

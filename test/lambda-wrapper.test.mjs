@@ -182,5 +182,6 @@ test('handler file resolution and how the runtime will load it', () => {
   assert.equal(runtimeImportsHandlers({}, 24, undefined), true, 'Node 24');
   assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }, 22, undefined), true);
   assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' }, 22, undefined), false);
+  assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_LAMBDA_MAX_CONCURRENCY: '8' }, 22, undefined), true, 'Managed Instances');
   assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'garbage' }, 20, '/nonexistent/index.mjs'), false);
 });

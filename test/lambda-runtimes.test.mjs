@@ -1,0 +1,149 @@
+// The layer under AWS's real runtime interface client, started the way the managed
+// bootstrap starts it (AWS_LAMBDA_EXEC_WRAPPER), on the runtimes people deploy:
+// Node 20 + aws-lambda-ric 3.x (nodejs20.x), Node 22 + 3.x (nodejs22.x), Node 22 + 4.x
+// (nodejs22.x Managed Instances), Node 24 + 4.x (nodejs24.x).
+// OTEL_XRAY_DD_RIC_COMBOS="20/3,24/4" restricts the combinations run.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startOtlpReceiver } from './support/otlp-receiver.mjs';
+import { fixtures, repoRoot } from './support/processes.mjs';
+import { prepareRuntime, startSandbox } from './support/lambda-sandbox.mjs';
+import { waitUntil } from './support/wait.mjs';
+
+const ALL = [
+  [20, 3],
+  [22, 3],
+  [22, 4],
+  [24, 4],
+];
+const only = process.env.OTEL_XRAY_DD_RIC_COMBOS?.split(',').map((s) => s.trim());
+const combos = only ? ALL.filter(([n, r]) => only.includes(`${n}/${r}`)) : ALL;
+
+const HANDLERS = [
+  { name: 'CommonJS async', dir: 'cjs', handler: 'index.handler' },
+  { name: 'ES module', dir: 'esm', handler: 'index.handler' },
+  { name: 'callback', dir: 'cjs', handler: 'callback.handler', callback: true },
+];
+
+const xray = (root, parent) => `Root=1-${root.slice(0, 8)}-${root.slice(8)};Parent=${parent};Sampled=1`;
+const TRACES = [
+  ['6a000000000000000000000000000001', '00000000000000a1'],
+  ['6a000000000000000000000000000002', '00000000000000a2'],
+  null, // no X-Ray header: a new trace, not the previous invocation's parent
+  ['6a000000000000000000000000000004', '00000000000000a4'],
+];
+
+let opt;
+let receiver;
+before(async () => {
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
+  opt = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-opt-'));
+  execFileSync('unzip', ['-q', path.join(repoRoot, 'build', 'otel-xray-datadog-layer.zip'), '-d', opt]);
+  receiver = await startOtlpReceiver();
+});
+after(async () => {
+  await receiver?.close();
+  if (opt) fs.rmSync(opt, { recursive: true, force: true });
+});
+
+const spansOf = (fn) => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === 'otel-xray-datadog/aws-lambda');
+
+for (const [nodeMajor, ricMajor] of combos) {
+  describe(`Node ${nodeMajor} + aws-lambda-ric ${ricMajor}.x, layer exec wrapper`, () => {
+    before(() => prepareRuntime(nodeMajor, ricMajor));
+
+    async function sandbox(t, { dir, handler, fn, layer = true, env = {}, ...rest }) {
+      const sb = await startSandbox({
+        nodeMajor,
+        ricMajor,
+        taskRoot: path.join(fixtures, 'lambda', dir),
+        handler,
+        functionName: fn,
+        execWrapper: layer ? path.join(opt, 'otel-xray-datadog-handler') : undefined,
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...env },
+        ...rest,
+      });
+      t.after(() => sb.stop());
+      return sb;
+    }
+    const output = (sb) => `stdout: ${sb.output().stdout}\nstderr: ${sb.output().stderr}`;
+
+    for (const variant of HANDLERS) {
+      const fn = `ric-${nodeMajor}-${ricMajor}-${variant.dir}-${variant.handler.split('.')[0]}`;
+      if (variant.callback && ricMajor >= 4) {
+        it(`${variant.name} handler: Init fails with Runtime.CallbackHandlerDeprecated, exactly as without the layer`, async (t) => {
+          const outcomes = [];
+          for (const layer of [false, true]) {
+            const sb = await sandbox(t, { ...variant, fn: `${fn}-${layer}`, layer });
+            const result = await sb.invoke({ event: {} });
+            const init = await Promise.race([sb.runtime.initError, new Promise((r) => setTimeout(() => r(undefined), 10_000))]);
+            outcomes.push({ ok: result.ok, errorType: init?.errorType, message: init?.errorMessage });
+          }
+          assert.equal(outcomes[0].errorType, 'Runtime.CallbackHandlerDeprecated', JSON.stringify(outcomes));
+          assert.deepEqual(outcomes[1], outcomes[0]);
+        });
+        continue;
+      }
+      it(`${variant.name} handler: four invocations, each joined to its own X-Ray segment and flushed before the response`, async (t) => {
+        const sb = await sandbox(t, { ...variant, fn });
+        const results = [];
+        for (const trace of TRACES) {
+          results.push(await sb.invoke({ event: { n: results.length + 1 }, traceId: trace ? xray(...trace) : undefined }));
+        }
+        assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], output(sb));
+        const spans = spansOf(fn);
+        assert.equal(spans.length, 4, `one span per invocation, all at the receiver before the responses\n${output(sb)}`);
+        const byRequest = new Map(spans.map((s) => [s.attributes['faas.invocation_id'], s]));
+        results.forEach((result, i) => {
+          const span = byRequest.get(result.requestId);
+          assert.ok(span, `span for invocation ${i + 1}`);
+          assert.ok(span.receivedAt <= result.respondedAt, `invocation ${i + 1}: span exported before the runtime responded`);
+          assert.equal(span.attributes['faas.coldstart'], i === 0, `invocation ${i + 1}: cold start on the first only`);
+          const trace = TRACES[i];
+          if (trace) {
+            assert.equal(span.traceId, trace[0], `invocation ${i + 1}: X-Ray Root is the trace id`);
+            assert.equal(span.parentSpanId, trace[1], `invocation ${i + 1}: X-Ray Parent is the parent`);
+          } else {
+            assert.equal(span.parentSpanId, undefined, 'no stale parent from the previous invocation');
+            assert.ok(!TRACES.some((tr) => tr && tr[0] === span.traceId), 'a new trace');
+          }
+          if (variant.callback) assert.ok(span.durationMs >= 55, `the span covers the handler until its callback (${span.durationMs} ms)`);
+        });
+      });
+    }
+
+    it('a failing handler: the runtime reports the same error with and without the layer; the span records it', async (t) => {
+      const outcomes = [];
+      for (const layer of [false, true]) {
+        const fn = `ric-${nodeMajor}-${ricMajor}-fails-${layer}`;
+        const sb = await sandbox(t, { dir: 'cjs', handler: 'index.handler', fn, layer });
+        const r = await sb.invoke({ event: { fail: 'boom' }, traceId: xray(...TRACES[0]) });
+        outcomes.push({ ok: r.ok, status: r.status, errorType: r.errorType, errorMessage: r.errorMessage });
+      }
+      assert.equal(outcomes[0].ok, false);
+      assert.deepEqual(outcomes[1], outcomes[0]);
+      const [span] = spansOf(`ric-${nodeMajor}-${ricMajor}-fails-true`);
+      assert.equal(span.status.code, 2);
+    });
+
+    if (ricMajor >= 4) {
+      it('Managed Instances: concurrent invocations in one process each join their own X-Ray segment', async (t) => {
+        const fn = `ric-${nodeMajor}-${ricMajor}-concurrent`;
+        const sb = await sandbox(t, { dir: 'cjs', handler: 'index.handler', fn, maxConcurrency: 4, workers: 2 });
+        const traces = [1, 2, 3, 4].map((n) => [`6b00000000000000000000000000000${n}`, `00000000000000b${n}`]);
+        const results = await Promise.all(traces.map((trace, i) => sb.invoke({ event: { n: i }, traceId: xray(...trace) })));
+        assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], output(sb));
+        await waitUntil(() => spansOf(fn).length === 4, { timeoutMs: 10_000, what: 'four invocation spans', seen: () => output(sb) });
+        for (const [i, result] of results.entries()) {
+          const span = spansOf(fn).find((s) => s.attributes['faas.invocation_id'] === result.requestId);
+          assert.equal(span.traceId, traces[i][0]);
+          assert.equal(span.parentSpanId, traces[i][1]);
+        }
+      });
+    }
+  });
+}
