@@ -10,13 +10,18 @@
  *   4. DD_TAGS (service:, env:, version:)
  *   5. OTEL_RESOURCE_ATTRIBUTES (service.name; deployment.environment.name,
  *      then deployment.environment; service.version)
- *   6. defaults: service = Lambda function name, else the app's package.json
+ *   6. Lambda function tags env/service/version, with
+ *      OTEL_XRAY_DD_LAMBDA_FETCH_TAGS=true: not resolved here (they are read
+ *      after start-up); they replace level-7 values, and only those (see
+ *      `defaulted`), in the exported resource (src/function-tags.ts).
+ *   7. defaults: service = Lambda function name, else the app's package.json
  *      name, else unknown_service:node; env = none; version unset.
  * Datadog variables win over OpenTelemetry ones at the same level because the
  * Datadog side of a mixed fleet (dd-trace, the Lambda extension) applies the
  * same rule, and dedicated variables win over tag lists.
  */
 import { readFileSync } from 'node:fs';
+import { INSTRUMENTATION_NAMES, instrumentationNamed, type InstrumentationName } from './instrumentation-table';
 import { join } from 'node:path';
 import {
   parseBoolean,
@@ -37,8 +42,8 @@ export type SamplerName =
   | 'parentbased_always_off'
   | 'parentbased_traceidratio';
 
+export type { InstrumentationName };
 export type PropagatorName = 'tracecontext' | 'baggage' | 'xray' | 'datadog';
-export type InstrumentationName = 'http' | 'aws-sdk' | 'aws-lambda';
 export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 /** Which parent an invocation span takes when both Lambda's X-Ray env context and event headers carry one. */
 export type LambdaParentPriority = 'xray-env' | 'headers';
@@ -67,6 +72,8 @@ export interface ResolvedConfig {
   service: string;
   env: string;
   version: string | undefined;
+  /** Which of service/env/version fell through to the defaults (level 7); only those may be replaced by Lambda function tags. */
+  defaulted: { service: boolean; env: boolean; version: boolean };
   /** Resource attributes from DD_TAGS / OTEL_RESOURCE_ATTRIBUTES / options, minus the three unified tags. */
   extraResourceAttributes: Record<string, string>;
   tracesEndpoint: string;
@@ -81,6 +88,8 @@ export interface ResolvedConfig {
     functionName: string | undefined;
     flushTimeoutMs: number;
     parentPriority: LambdaParentPriority;
+    /** Read the function's tags (GetFunction) at init and apply them to the resource (OTEL_XRAY_DD_LAMBDA_FETCH_TAGS). */
+    fetchTags: boolean;
   };
   shutdownTimeoutMs: number;
   exitHooks: boolean;
@@ -92,7 +101,7 @@ export interface ResolvedConfig {
 
 export const DEFAULT_TRACES_ENDPOINT = 'http://localhost:4318/v1/traces';
 export const DEFAULT_PROPAGATORS: PropagatorName[] = ['xray', 'datadog', 'tracecontext', 'baggage'];
-export const ALL_INSTRUMENTATIONS: InstrumentationName[] = ['http', 'aws-sdk', 'aws-lambda'];
+export const ALL_INSTRUMENTATIONS: readonly InstrumentationName[] = INSTRUMENTATION_NAMES;
 const SAMPLERS: SamplerName[] = [
   'always_on',
   'always_off',
@@ -159,24 +168,20 @@ export function resolveConfig(
   }
 
   const functionName = text('AWS_LAMBDA_FUNCTION_NAME');
-  const service =
-    nonEmpty(options.serviceName) ??
-    text('DD_SERVICE') ??
-    text('OTEL_SERVICE_NAME') ??
-    ddTags.service ??
-    otelAttrs['service.name'] ??
-    functionName ??
-    safeCall(readAppPackageName) ??
-    'unknown_service:node';
-  const deploymentEnv =
+  // Levels 1-5 first, the defaults (level 7) apart, so we know which values are defaults.
+  const explicitService =
+    nonEmpty(options.serviceName) ?? text('DD_SERVICE') ?? text('OTEL_SERVICE_NAME') ?? ddTags.service ?? otelAttrs['service.name'];
+  const explicitEnv =
     nonEmpty(options.env) ??
     text('DD_ENV') ??
     ddTags.env ??
     otelAttrs['deployment.environment.name'] ??
-    otelAttrs['deployment.environment'] ??
-    'none';
+    otelAttrs['deployment.environment'];
   const version =
     nonEmpty(options.version) ?? text('DD_VERSION') ?? ddTags.version ?? otelAttrs['service.version'];
+  const service = explicitService ?? functionName ?? safeCall(readAppPackageName) ?? 'unknown_service:node';
+  const deploymentEnv = explicitEnv ?? 'none';
+  const defaulted = { service: explicitService === undefined, env: explicitEnv === undefined, version: version === undefined };
 
   const extraResourceAttributes: Record<string, string> = { ...otelAttrs, ...ddTags, ...options.resourceAttributes };
   for (const key of ['service', 'env', 'version', 'service.name', 'service.version', 'deployment.environment', 'deployment.environment.name']) {
@@ -258,8 +263,8 @@ export function resolveConfig(
       const unknown: string[] = [];
       for (const name of parseList(raw)) {
         if (name === 'none') continue;
-        const short = name.replace(/^@opentelemetry\/instrumentation-/, '');
-        if (ALL_INSTRUMENTATIONS.includes(short as InstrumentationName)) names.push(short as InstrumentationName);
+        const known = instrumentationNamed(name);
+        if (known !== undefined) names.push(known);
         else unknown.push(preview(name));
       }
       if (unknown.length > 0) warn(variable, `unknown instrumentation(s) ${unknown.join(', ')} (known: ${ALL_INSTRUMENTATIONS.join(', ')})`, 'the known ones only');
@@ -300,6 +305,7 @@ export function resolveConfig(
   }
 
   const keepUrlQuery = flag('OTEL_XRAY_DD_HTTP_KEEP_QUERY', 'false (query strings removed)');
+  const fetchTags = flag('OTEL_XRAY_DD_LAMBDA_FETCH_TAGS', 'false (function tags not read)');
 
   return {
     disabled,
@@ -307,6 +313,7 @@ export function resolveConfig(
     service,
     env: deploymentEnv,
     version,
+    defaulted,
     extraResourceAttributes,
     tracesEndpoint,
     sampler: { name: samplerName, ratio },
@@ -317,7 +324,7 @@ export function resolveConfig(
     datadogInjection: explicitPropagators && propagators.includes('datadog'),
     instrumentations,
     ec2Detector,
-    lambda: { functionName, flushTimeoutMs: lambdaFlushTimeoutMs, parentPriority },
+    lambda: { functionName, flushTimeoutMs: lambdaFlushTimeoutMs, parentPriority, fetchTags },
     shutdownTimeoutMs,
     exitHooks: options.exitHooks ?? true,
     keepUrlQuery,

@@ -1,15 +1,21 @@
 /**
- * Loads only the instrumentations that are enabled and that apply here, so
- * start-up does not pay for packages that will never patch anything.
+ * Wires the instrumentation table to the process: the on-demand loader for
+ * libraries, the first-fetch trigger for global fetch(), and the Lambda
+ * handler wrapper where the process is a Lambda function.
  */
 import type { TracerProvider } from '@opentelemetry/api';
-import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ResolvedConfig } from './config';
 import { log } from './diagnostics';
+import { triggerOnFirstFetch } from './fetch-trigger';
+import type { InstrumentationName } from './instrumentation-table';
 import { createLambdaHandlerInstrumentation } from './lambda-handler';
 import { locateHandler } from './lambda-handler-file';
+import { installOnDemandLoader } from './on-demand-loader';
 
-/* eslint-disable @typescript-eslint/no-require-imports -- lazy loading is the point of this module */
+// Nothing is built at start-up, not even http: a require of http triggers it,
+// and so does an ES module import of node:http where the loader hook is on.
+const EAGER: readonly InstrumentationName[] = [];
 
 export interface LambdaTracing {
   parentPriority: ResolvedConfig['lambda']['parentPriority'];
@@ -17,46 +23,35 @@ export interface LambdaTracing {
   flushAll(): Promise<void>;
 }
 
-/**
- * Enables what applies and returns the modules the instrumentations hook
- * (package names and, for the Lambda handler, its absolute path): the ES
- * module loader hook is registered for exactly those.
- */
-export function enableInstrumentations(config: ResolvedConfig, tracerProvider: TracerProvider, lambda: LambdaTracing): string[] {
-  const instrumentations: Instrumentation[] = [];
-  const load = (name: string, create: () => Instrumentation): void => {
-    try {
-      instrumentations.push(create());
-    } catch (error) {
-      log.warn(`instrumentation ${name} could not be loaded (${String(error)}); continuing without it`);
-    }
-  };
+export interface EnabledInstrumentations {
+  /** What the ES module hook must include: package names, and the Lambda handler's absolute path. */
+  modules: string[];
+  /** Lets ES module imports trigger instrumentations; call after registering the hook. */
+  watchImports(): void;
+}
 
-  if (config.instrumentations.has('http')) {
-    load('http', () => {
-      const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation();
-    });
-  }
-  if (config.instrumentations.has('aws-sdk')) {
-    load('aws-sdk', () => {
-      const { AwsInstrumentation } = require('@opentelemetry/instrumentation-aws-sdk') as typeof import('@opentelemetry/instrumentation-aws-sdk');
-      return new AwsInstrumentation({ suppressInternalInstrumentation: true });
-    });
-  }
+export function enableInstrumentations(config: ResolvedConfig, tracerProvider: TracerProvider, lambda: LambdaTracing): EnabledInstrumentations {
+  const loader = installOnDemandLoader({
+    enabled: config.instrumentations,
+    eager: EAGER,
+    context: { logCorrelation: { service: config.service, env: config.env, version: config.version } },
+    tracerProvider,
+  });
+  if (config.instrumentations.has('undici')) triggerOnFirstFetch(() => loader.trigger('undici'));
+
+  const modules = [...loader.modules];
   if (config.instrumentations.has('aws-lambda') && config.lambda.functionName !== undefined) {
     const handler = locateHandler();
     if (handler === undefined) {
       log.warn('the Lambda handler file named by _HANDLER was not found under LAMBDA_TASK_ROOT; invocations are not traced');
     } else {
-      load('aws-lambda', () => createLambdaHandlerInstrumentation({ handler, ...lambda }));
+      try {
+        registerInstrumentations({ instrumentations: [createLambdaHandlerInstrumentation({ handler, ...lambda })], tracerProvider });
+        modules.push(handler.file);
+      } catch (error) {
+        log.warn(`instrumentation aws-lambda could not be loaded (${String(error)}); invocations are not traced`);
+      }
     }
   }
-  registerInstrumentations({ instrumentations, tracerProvider });
-  return instrumentations.flatMap(hookedModules);
-}
-
-function hookedModules(instrumentation: Instrumentation): string[] {
-  const definitions = (instrumentation as { getModuleDefinitions?: () => Array<{ name: string }> }).getModuleDefinitions?.() ?? [];
-  return definitions.map((definition) => definition.name);
+  return { modules, watchImports: () => loader.watchImports() };
 }

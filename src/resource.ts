@@ -3,7 +3,8 @@
  * attributes the collector's datadog exporter maps to env/service/version),
  * plus host, process and AWS attributes. AWS detectors that call a metadata
  * endpoint run only where they apply, and all detection is asynchronous, so
- * start-up never waits on the network.
+ * start-up never waits on the network. Inside Lambda, the function's own tags
+ * can join it later (OTEL_XRAY_DD_LAMBDA_FETCH_TAGS, src/function-tags.ts).
  */
 import {
   defaultResource,
@@ -15,6 +16,7 @@ import {
   type ResourceDetector,
 } from '@opentelemetry/resources';
 import type { ResolvedConfig } from './config';
+import { withFunctionTags } from './function-tags';
 import { DISTRIBUTION_NAME, DISTRIBUTION_VERSION } from './version';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -31,7 +33,9 @@ export function createResource(config: ResolvedConfig, env: Env = process.env): 
     'telemetry.distro.version': DISTRIBUTION_VERSION,
   };
   if (config.version !== undefined) attributes['service.version'] = config.version;
-  return defaultResource().merge(detected).merge(resourceFromAttributes(attributes));
+  const resource = defaultResource().merge(detected).merge(resourceFromAttributes(attributes));
+  // Opt-in: the function's tags join the resource when they arrive (bounded, never awaited here).
+  return config.lambda.fetchTags ? withFunctionTags(resource, config, env) : resource;
 }
 
 function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector[] {

@@ -14,6 +14,7 @@ import { registerEsmHook } from './esm-hook';
 import { createPropagator } from './propagation';
 import { createResource } from './resource';
 import { createSampler } from './sampler';
+import { DatadogNames } from './datadog-names';
 import { createSpanPipeline } from './span-export';
 import { XRayDatadogIdGenerator } from './trace-ids';
 import { UrlQueryRedactor } from './url-redaction';
@@ -75,7 +76,7 @@ export function startWith(options: StartOptions | undefined, esmHook: EsmHookMod
 
 function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHandle {
   const pipeline = createSpanPipeline(config.tracesEndpoint);
-  const spanProcessors = config.keepUrlQuery ? [pipeline.processor] : [new UrlQueryRedactor(), pipeline.processor];
+  const spanProcessors = config.keepUrlQuery ? [new DatadogNames(), pipeline.processor] : [new UrlQueryRedactor(), new DatadogNames(), pipeline.processor];
   const provider = new NodeTracerProvider({
     resource: createResource(config),
     idGenerator: new XRayDatadogIdGenerator(),
@@ -92,7 +93,10 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     flushTimeoutMs: config.lambda.flushTimeoutMs,
     flushAll,
   });
-  if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) registerEsmHook(hooked);
+  if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) {
+    registerEsmHook(hooked.modules);
+    hooked.watchImports();
+  }
 
   const bound = config.shutdownTimeoutMs;
   let stopped = false;

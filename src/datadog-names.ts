@@ -1,0 +1,50 @@
+/**
+ * Datadog names a span from a few attributes (operation from `db.system`,
+ * resource from the SQL statement...), and the collector's datadog exporter
+ * reads the older semantic-convention keys while the instrumentations now
+ * write the stable ones (`db.system.name`, `db.query.text`). Without this a
+ * PostgreSQL query shows in Datadog as `pg.query:SELECT otel_test`, not as its
+ * statement, and with no host or peer service. Runs as the span ends, for
+ * database spans only.
+ */
+import type { Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+// Systems whose commands, not statements, are what Datadog shows as the resource.
+const COMMAND_SYSTEMS = new Set(['redis', 'memcached']);
+
+export class DatadogNames implements SpanProcessor {
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnding(span: Span): void {
+    const attributes = span.attributes;
+    const system = attributes['db.system.name'] ?? attributes['db.system'];
+    if (typeof system !== 'string') return;
+    if (attributes['db.system'] === undefined) span.setAttribute('db.system', system);
+    // Datadog's host and peer service for a database are out.host and peer.service.
+    const host = attributes['server.address'];
+    if (typeof host === 'string' && attributes['out.host'] === undefined) span.setAttribute('out.host', host);
+    const peer = attributes['db.namespace'] ?? attributes['db.name'] ?? host;
+    if (typeof peer === 'string' && attributes['peer.service'] === undefined) span.setAttribute('peer.service', peer);
+    const text = attributes['db.query.text'] ?? attributes['db.statement'];
+    if (typeof text !== 'string' || attributes['resource.name'] !== undefined) return;
+    if (attributes['db.statement'] === undefined) span.setAttribute('db.statement', text);
+    span.setAttribute('resource.name', COMMAND_SYSTEMS.has(system) ? commandOf(text) : text);
+  }
+
+  onEnd(_span: ReadableSpan): void {}
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** `set user:7 [1 other arguments]` -> `SET`: the command, never its keys or values. */
+function commandOf(text: string): string {
+  const space = text.indexOf(' ');
+  return (space === -1 ? text : text.slice(0, space)).toUpperCase();
+}

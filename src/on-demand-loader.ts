@@ -1,0 +1,160 @@
+/**
+ * Builds an instrumentation only when the application first loads one of its
+ * trigger modules, just before that module's code runs, so the
+ * instrumentation's own require-/import-in-the-middle hook patches it as if it
+ * had been there from the start. Instrumentations of libraries the app never
+ * loads are never loaded.
+ *
+ * - CommonJS: one wrapper around Module._load sees every bare require, also
+ *   the CommonJS files behind an ES module import. The shared
+ *   require-in-the-middle hook checks its registrations after the module has
+ *   loaded, so one registered during the load still applies.
+ * - ES modules (when the loader hook is registered): an import-in-the-middle
+ *   hook sees each included module; it runs its hooks in a loop that skips
+ *   hooks added during the loop, so the ones a trigger adds are replayed.
+ */
+import Module = require('node:module');
+import type { TracerProvider } from '@opentelemetry/api';
+import { InstrumentationBase, registerInstrumentations, type Instrumentation, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { log } from './diagnostics';
+import { INSTRUMENTATION_TABLE, type BuildContext, type InstrumentationName } from './instrumentation-table';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- import-in-the-middle is reached only when ES modules are hooked */
+
+type ModuleLoad = (request: unknown, parent: unknown, isMain: boolean) => unknown;
+type ImportHook = (url: string, namespace: unknown, specifier: string, format?: string) => void;
+
+export interface OnDemandOptions {
+  enabled: ReadonlySet<InstrumentationName>;
+  /** Built at start-up rather than on demand. */
+  eager: readonly InstrumentationName[];
+  context: BuildContext;
+  tracerProvider: TracerProvider;
+}
+
+export interface OnDemandLoader {
+  /** Every module a trigger or an eager instrumentation hooks: the ES module hook's include list. */
+  readonly modules: string[];
+  /** Builds the instrumentation `trigger` belongs to, if still pending (global fetch uses this). */
+  trigger(trigger: string): void;
+  /** Names built so far, in order. */
+  readonly loaded: InstrumentationName[];
+  /** Makes ES module imports of pending modules trigger too; call once the loader hook is registered. */
+  watchImports(): void;
+}
+
+// The base class creates the shared require-in-the-middle hook on first
+// construction; it must exist before the first trigger, or the module being
+// loaded when it is created is missed.
+class Anchor extends InstrumentationBase {
+  constructor() {
+    super('otel-xray-datadog/anchor', '0', { enabled: false });
+  }
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [];
+  }
+}
+
+export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader {
+  const pending = new Map<string, InstrumentationName>();
+  const loaded: InstrumentationName[] = [];
+  const modules: string[] = [];
+  for (const name of options.enabled) {
+    for (const trigger of INSTRUMENTATION_TABLE[name].triggers) {
+      if (!options.eager.includes(name)) pending.set(trigger, name);
+      modules.push(trigger);
+    }
+  }
+
+  const build = (name: InstrumentationName): Instrumentation[] => {
+    for (const trigger of INSTRUMENTATION_TABLE[name].triggers) pending.delete(trigger);
+    try {
+      const instrumentation = INSTRUMENTATION_TABLE[name].build(options.context);
+      registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: options.tracerProvider });
+      loaded.push(name);
+      return [instrumentation];
+    } catch (error) {
+      log.warn(`instrumentation ${name} could not be loaded (${String(error)}); continuing without it`);
+      return [];
+    }
+  };
+
+  new Anchor();
+  for (const name of options.eager) if (options.enabled.has(name)) build(name);
+  warnAboutModulesLoadedEarlier(pending);
+
+  const trigger = (name: string): void => {
+    const instrumentation = pending.get(name);
+    if (instrumentation !== undefined) build(instrumentation);
+  };
+
+  const moduleApi = Module as unknown as { _load: ModuleLoad };
+  const originalLoad = moduleApi._load;
+  const onLoad: ModuleLoad = function (this: unknown, request, parent, isMain) {
+    if (pending.size > 0 && typeof request === 'string') {
+      // The ES module loader hands CommonJS files to Module._load as absolute paths.
+      const name = request.charCodeAt(0) === 47 /* / */ ? packageOfPath(request) : packageOf(request);
+      if (name !== undefined) trigger(name);
+    }
+    return originalLoad.call(this, request, parent, isMain);
+  };
+  if (pending.size > 0) moduleApi._load = onLoad;
+
+  let watching = false;
+  return {
+    modules,
+    loaded,
+    trigger,
+    watchImports() {
+      if (watching || pending.size === 0) return;
+      watching = true;
+      const iitm = require('import-in-the-middle') as { addHook(hook: ImportHook): void };
+      const { importHooks } = require('import-in-the-middle/lib/register.js') as { importHooks: ImportHook[] };
+      iitm.addHook((url, namespace, specifier, format) => {
+        const name = packageOfUrl(url);
+        if (name === undefined || !pending.has(name)) return;
+        const before = importHooks.length;
+        trigger(name);
+        for (const hook of importHooks.slice(before)) hook(url, namespace, specifier, format);
+      });
+    },
+  };
+}
+
+/** The package a bare specifier names (`pg/lib/x` -> `pg`, `node:http` -> `http`); undefined for paths. */
+export function packageOf(request: string): string | undefined {
+  const first = request.charCodeAt(0);
+  if (first === 46 /* . */ || first === 47 /* / */ || request.length === 0) return undefined;
+  const bare = request.startsWith('node:') ? request.slice(5) : request;
+  const slash = bare.indexOf('/');
+  if (bare.charCodeAt(0) === 64 /* @ */) {
+    const second = slash === -1 ? -1 : bare.indexOf('/', slash + 1);
+    return second === -1 ? bare : bare.slice(0, second);
+  }
+  return slash === -1 ? bare : bare.slice(0, slash);
+}
+
+/** The package a loaded module's URL belongs to (`file:///…/node_modules/pg/lib/index.js` -> `pg`). */
+export function packageOfUrl(url: string): string | undefined {
+  return url.startsWith('node:') ? url.slice(5) : packageOfPath(url);
+}
+
+/** The package a file belongs to (`/app/node_modules/mysql2/promise.js` -> `mysql2`). */
+export function packageOfPath(file: string): string | undefined {
+  const at = file.lastIndexOf('/node_modules/');
+  return at === -1 ? undefined : packageOf(file.slice(at + '/node_modules/'.length));
+}
+
+function warnAboutModulesLoadedEarlier(pending: ReadonlyMap<string, InstrumentationName>): void {
+  const early = new Set<InstrumentationName>();
+  for (const file of Object.keys(require.cache)) {
+    const instrumentation = pending.get(packageOfPath(file) ?? '');
+    if (instrumentation !== undefined) early.add(instrumentation);
+  }
+  if (early.size > 0) {
+    log.warn(
+      `${[...early].join(', ')} ${early.size === 1 ? 'was' : 'were'} loaded before tracing started and ${early.size === 1 ? 'is' : 'are'} not traced; ` +
+        'start tracing first (node --require otel-xray-datadog/register, or --import for ES modules)',
+    );
+  }
+}
