@@ -7,7 +7,7 @@
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { loadInstrumentationPackage } from './instrumentation-package';
-import { logCorrelationHook, type LogCorrelation } from './log-correlation';
+import type { LogCorrelation } from './log-correlation';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each package is loaded only when its trigger fires */
 
@@ -51,6 +51,9 @@ export const INSTRUMENTATION_NAMES = [
 ] as const;
 
 export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
+
+// Loaded with the logger instrumentations only (it pulls in the X-Ray id code).
+const logCorrelationHook = (correlation: LogCorrelation): unknown => (require('./log-correlation') as typeof import('./log-correlation')).logCorrelationHook(correlation);
 
 const official = <T>(pkg: string, exportName: string, options?: (context: BuildContext) => T) => (context: BuildContext): Instrumentation => {
   const Class = loadInstrumentationPackage(pkg)[exportName] as new (config?: T) => Instrumentation;

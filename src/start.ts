@@ -3,7 +3,9 @@
  * instrumentation into one global tracer provider. It never throws: a failure
  * leaves the application running untraced, with one diagnostic saying why.
  */
+import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { DEFERRED_PROVIDER_KEY } from './deferred-start';
 import { resolveConfig, type ResolvedConfig, type StartOptions } from './config';
 import { settleWithin } from './bounded';
 import { installDiagLogger, log } from './diagnostics';
@@ -44,16 +46,19 @@ export function start(options?: StartOptions): TracingHandle {
 }
 
 /** The preload entry points' start: the same as start(), plus the ES module hook where it is needed. */
-export function startWith(options: StartOptions | undefined, esmHook: EsmHookMode): TracingHandle {
+export function startWith(options: StartOptions | undefined, esmHook: EsmHookMode, alreadyResolved?: ResolvedConfig): TracingHandle {
   if (current) {
     log.warn('start() was called more than once; the first configuration stays in force and its handle is returned');
     return current;
   }
   let config: ResolvedConfig;
   try {
-    config = resolveConfig(process.env, options);
-    installDiagLogger(config.logLevel);
-    for (const warning of config.warnings) log.warn(warning);
+    // A deferred preload resolved (and reported) the configuration already.
+    config = alreadyResolved ?? resolveConfig(process.env, options);
+    if (!alreadyResolved) {
+      installDiagLogger(config.logLevel);
+      for (const warning of config.warnings) log.warn(warning);
+    }
   } catch (error) {
     // Only a bug in our own code gets here; the app must still start.
     log.error(`could not read the tracing configuration (${String(error)}); tracing is off`);
@@ -83,6 +88,12 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     sampler: createSampler(config.sampler),
     spanProcessors,
   });
+  const globals = globalThis as Record<symbol, unknown>;
+  if (globals[DEFERRED_PROVIDER_KEY] !== undefined) {
+    // The deferred preload's stand-in: its tracers now resolve to this provider.
+    trace.disable();
+    delete globals[DEFERRED_PROVIDER_KEY];
+  }
   provider.register({ propagator: createPropagator(config) });
   const flushAll = async (): Promise<void> => {
     await provider.forceFlush();
