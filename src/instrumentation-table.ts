@@ -6,7 +6,6 @@
  * the libraries it uses.
  */
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { loadInstrumentationPackage } from './instrumentation-package';
 import type { LogCorrelation } from './log-correlation';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each package is loaded only when its trigger fires */
@@ -56,6 +55,7 @@ export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
 const logCorrelationHook = (correlation: LogCorrelation): unknown => (require('./log-correlation') as typeof import('./log-correlation')).logCorrelationHook(correlation);
 
 const official = <T>(pkg: string, exportName: string, options?: (context: BuildContext) => T) => (context: BuildContext): Instrumentation => {
+  const { loadInstrumentationPackage } = require('./instrumentation-package') as typeof import('./instrumentation-package');
   const Class = loadInstrumentationPackage(pkg)[exportName] as new (config?: T) => Instrumentation;
   if (typeof Class !== 'function') throw new Error(`${pkg} has no ${exportName}`);
   return new Class(options?.(context));

@@ -30,11 +30,12 @@ export function startFromPreload(esmHook: EsmHookMode): void {
   const startNow = (): void => {
     (require('./start') as typeof import('./start')).startWith(undefined, esmHook, config);
   };
-  if (config === undefined || esmHook === 'import' || config.lambda.functionName !== undefined) {
+  if (config === undefined) {
     startNow();
     return;
   }
   installDiagLogger(config.logLevel);
   for (const warning of config.warnings) log.warn(warning);
-  if (!config.disabled) deferStart(config, startNow);
+  if (esmHook === 'import' || config.lambda.functionName !== undefined) startNow();
+  else if (!config.disabled) deferStart(config, startNow);
 }

@@ -123,7 +123,7 @@ test('fetch() between two traced processes is one trace', async () => {
 });
 
 /** Which instrumentation packages a script's process has loaded, as it prints them. */
-const LOADED = `const seen = new Set(Object.keys(require.cache).map((f) => /@opentelemetry\\/instrumentation-([a-z0-9-]+)/.exec(f)?.[1]).filter(Boolean)); console.log(JSON.stringify([...seen].sort()));`;
+const LOADED = `const seen = new Set(Object.keys(require.cache).map((f) => /(?:@opentelemetry\\/|instrumentations\\/)instrumentation-([a-z0-9-]+)/.exec(f)?.[1]).filter(Boolean)); console.log(JSON.stringify([...seen].sort()));`;
 
 test('laziness: an app that uses none of the table loads no instrumentation; express + pg loads exactly what it uses', async () => {
   const run = async (code, env = {}) => {

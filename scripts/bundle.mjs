@@ -1,0 +1,89 @@
+// The preload as the npm package and the Lambda layer ship it: esbuild bundles, so
+// start-up compiles a few files instead of hundreds.
+//   <dir>/preload.js                     stage 1: configuration and load triggers only
+//   <dir>/start.js                       stage 2: SDK, exporter, propagation, Lambda glue (loaded at first use)
+//   <dir>/instrumentations/<name>.js     one chunk per instrumentation package, loaded when its library is
+// Chunks take @opentelemetry/api and @opentelemetry/instrumentation from start.js (one copy of
+// each): their banner puts the shared modules in front of the chunk's own require.
+// Usage: node scripts/bundle.mjs <dir>   (npm run build bundles into dist/, over tsc's files)
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'linked',
+  // The OpenTelemetry packages ship ES module builds marked side-effect free:
+  // bundling those lets esbuild drop what we never call (most of semantic
+  // conventions, the metrics and logs halves of the OTLP transformer).
+  mainFields: ['module', 'main'],
+  alias: { debug: path.join(repo, 'layer', 'debug-off.js') },
+  define: { OTEL_XRAY_DD_LAYER_CHUNKS: 'true' },
+  logLevel: 'warning',
+};
+
+// Stage 1 reaches stage 2 through require('./start'), kept as a file of its own. It reads
+// the instrumentation table for its triggers only: what builds an instrumentation is
+// never run there, so it is left out of stage 1 (stage 2 bundles it).
+const stage1Only = {
+  name: 'stage-1-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/start$/ }, () => ({ path: './start.js', external: true }));
+    b.onResolve({ filter: /^\.\/(fastify-routes|instrumentation-package|log-correlation)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+export async function bundlePreload(dir) {
+  const stage1 = await build({
+    ...common,
+    entryPoints: [path.join(repo, 'src', 'preload.ts')],
+    outfile: path.join(dir, 'preload.js'),
+    plugins: [stage1Only],
+    metafile: true,
+  });
+  const stage2 = await build({
+    ...common,
+    entryPoints: [path.join(repo, 'src', 'start.ts')],
+    outfile: path.join(dir, 'start.js'),
+    // import-in-the-middle runs its loader hook in another thread and must stay a package;
+    // @aws-sdk/client-lambda (function tags) is the one the Lambda runtime provides.
+    external: ['import-in-the-middle', '@aws-sdk/client-lambda'],
+    metafile: true,
+  });
+
+  const { INSTRUMENTATION_TABLE } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentation-table.js')).href)).default;
+  const { SHARED_MODULES_KEY, chunkName } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentation-package.js')).href)).default;
+  const shared = ['@opentelemetry/api', '@opentelemetry/instrumentation'];
+  const banner =
+    `var require = ((own) => { const shared = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES_KEY.description)})] || {}; ` +
+    'return Object.assign((id) => (Object.prototype.hasOwnProperty.call(shared, id) ? shared[id] : own(id)), own); })(require);';
+  const packages = [...new Set(Object.values(INSTRUMENTATION_TABLE).map((entry) => entry.package).filter(Boolean))];
+  const requireFromRepo = createRequire(path.join(repo, 'package.json'));
+  await Promise.all(
+    packages.map((pkg) =>
+      build({
+        ...common,
+        define: {},
+        entryPoints: [requireFromRepo.resolve(pkg)],
+        outfile: path.join(dir, 'instrumentations', `${chunkName(pkg)}.js`),
+        external: [...shared, 'import-in-the-middle'],
+        banner: { js: banner },
+      }),
+    ),
+  );
+  return { inputs: Object.keys(stage1.metafile.inputs).length + Object.keys(stage2.metafile.inputs).length, chunks: packages.length };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const dir = path.resolve(process.argv[2] ?? path.join(repo, 'dist'));
+  const { inputs, chunks } = await bundlePreload(dir);
+  // stderr: `npm pack --json` runs this through prepack and reads stdout.
+  console.error(`bundled the preload into ${path.relative(repo, dir) || '.'}: ${inputs} source files, ${chunks} instrumentation chunks`);
+}
