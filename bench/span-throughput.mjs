@@ -1,5 +1,5 @@
 // Child of bench/run.mjs: spans/s for start+end of a span with 5 attributes, either through
-// our pipeline (X-Ray ids, parent-based sampler, batch processor, discarding exporter) or
+// our pipeline (X-Ray ids, parent-based sampler, our span processors, batch processor, discarding exporter) or
 // through the API's no-op tracer, or through the stock SDK defaults for reference. Prints one JSON line.
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,11 +16,16 @@ if (mode === 'sdk' || mode === 'stock') {
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
   const { XRayDatadogIdGenerator } = require(path.join(repo, 'dist', 'trace-ids.js'));
   const { createSampler } = require(path.join(repo, 'dist', 'sampler.js'));
+  const { UrlQueryRedactor } = require(path.join(repo, 'dist', 'url-redaction.js'));
+  const { DatadogNames } = require(path.join(repo, 'dist', 'datadog-names.js'));
   const discard = { export: (spans, cb) => cb({ code: 0 }), shutdown: async () => {} };
   // 'stock' is the SDK with its defaults (random ids): this machine's ceiling for the pipeline.
   const provider = new NodeTracerProvider({
     ...(mode === 'sdk' ? { idGenerator: new XRayDatadogIdGenerator(), sampler: createSampler({ name: 'parentbased_always_on', ratio: 1 }) } : {}),
-    spanProcessors: [new BatchSpanProcessor(discard, { maxQueueSize: 65536, maxExportBatchSize: 8192, scheduledDelayMillis: 100 })],
+    spanProcessors: [
+      ...(mode === 'sdk' ? [new UrlQueryRedactor(), new DatadogNames()] : []),
+      new BatchSpanProcessor(discard, { maxQueueSize: 65536, maxExportBatchSize: 8192, scheduledDelayMillis: 100 }),
+    ],
   });
   provider.register();
 }

@@ -9,13 +9,13 @@
  */
 import { ProxyTracerProvider, trace, type Tracer, type TracerOptions, type TracerProvider } from '@opentelemetry/api';
 import type { ResolvedConfig } from './config';
+import { interceptFirstFetch } from './fetch-trigger';
 import { INSTRUMENTATION_TABLE } from './instrumentation-table';
 import { packageOf, packageOfPath } from './package-names';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Module._load is reached through require('node:module') */
 
 type ModuleLoad = (request: unknown, parent: unknown, isMain: boolean) => unknown;
-type Fetch = (...args: unknown[]) => unknown;
 
 /** Set while the API's global tracer provider is our deferred one; startTracing replaces it. */
 export const DEFERRED_PROVIDER_KEY = Symbol.for('otel-xray-datadog.deferred-provider');
@@ -27,13 +27,13 @@ export function deferStart(config: ResolvedConfig, startNow: () => void): void {
   let started = false;
   const moduleApi = require('node:module') as { _load: ModuleLoad };
   const originalLoad = moduleApi._load;
-  const globals = globalThis as { fetch?: Fetch } & Record<symbol, unknown>;
-  const originalFetch = globals.fetch;
+  const globals = globalThis as Record<symbol, unknown>;
+  let stopInterceptingFetch = (): void => {};
   const ensureStarted = (): void => {
     if (started) return;
     started = true;
     if (moduleApi._load === onLoad) moduleApi._load = originalLoad;
-    if (globals.fetch === firstFetch) globals.fetch = originalFetch;
+    stopInterceptingFetch(); // tracing installs its own first-fetch trigger
     startNow();
   };
 
@@ -51,16 +51,7 @@ export function deferStart(config: ResolvedConfig, startNow: () => void): void {
   };
   moduleApi._load = onLoad;
 
-  const firstFetch = function (this: unknown, ...args: unknown[]): unknown {
-    ensureStarted();
-    // Tracing's own fetch trigger, or the original when the undici instrumentation is off.
-    const current = globals.fetch;
-    return (typeof current === 'function' && current !== firstFetch ? current : originalFetch)?.apply(this, args);
-  };
-  if (typeof originalFetch === 'function' && config.instrumentations.has('undici')) {
-    Object.defineProperty(firstFetch, 'name', { value: originalFetch.name });
-    globals.fetch = firstFetch;
-  }
+  if (config.instrumentations.has('undici')) stopInterceptingFetch = interceptFirstFetch(ensureStarted);
 
   const deferred = new DeferredTracerProvider(ensureStarted);
   if (trace.setGlobalTracerProvider(deferred)) globals[DEFERRED_PROVIDER_KEY] = deferred;

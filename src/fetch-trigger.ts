@@ -1,25 +1,41 @@
 /**
  * Global fetch() is Node's bundled undici: it never passes a module loader,
  * so no require or import can trigger its instrumentation. The first call
- * does: it builds the undici instrumentation (which subscribes to undici's
- * diagnostics channels, so this very request is traced) and puts the
- * original fetch back, so later calls cost nothing.
+ * does. Node defines `fetch` as a lazy getter that loads undici (~15 ms) on
+ * first access, so we replace the property without reading it, and put the
+ * original property back on first call (or when the app assigns its own).
  */
-type Fetch = (...args: unknown[]) => unknown;
+type Fetch = (this: unknown, ...args: unknown[]) => unknown;
 
-export function triggerOnFirstFetch(onFirstCall: () => void): void {
-  const original = (globalThis as { fetch?: Fetch }).fetch;
-  if (typeof original !== 'function') return;
+/** Runs `onFirstCall` just before the first fetch() goes out; returns a function that undoes the interception. */
+export function interceptFirstFetch(onFirstCall: () => void): () => void {
+  const globals = globalThis as unknown as Record<string, unknown>;
+  const original = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (original === undefined || !original.configurable) return () => {};
+  let restored = false;
+  const restore = (): void => {
+    if (restored) return;
+    restored = true;
+    Object.defineProperty(globalThis, 'fetch', original);
+  };
   const firstFetch = function (this: unknown, ...args: unknown[]): unknown {
-    if ((globalThis as { fetch?: Fetch }).fetch === firstFetch) (globalThis as { fetch?: Fetch }).fetch = original;
+    restore();
     try {
       onFirstCall();
     } catch {
       // Tracing must never stand between the app and its request.
     }
-    return original.apply(this, args);
+    return (globals.fetch as Fetch).apply(this, args);
   };
-  Object.defineProperty(firstFetch, 'name', { value: original.name });
-  Object.defineProperty(firstFetch, 'length', { value: original.length });
-  (globalThis as { fetch?: Fetch }).fetch = firstFetch;
+  Object.defineProperty(firstFetch, 'name', { value: 'fetch' });
+  Object.defineProperty(globalThis, 'fetch', {
+    configurable: true,
+    enumerable: original.enumerable ?? false,
+    get: () => firstFetch,
+    set: (value: unknown) => {
+      restore();
+      globals.fetch = value;
+    },
+  });
+  return restore;
 }

@@ -7,7 +7,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ResolvedConfig } from './config';
 import { log } from './diagnostics';
-import { triggerOnFirstFetch } from './fetch-trigger';
+import { interceptFirstFetch } from './fetch-trigger';
 import type { InstrumentationName } from './instrumentation-table';
 import { createLambdaHandlerInstrumentation } from './lambda-handler';
 import { locateHandler } from './lambda-handler-file';
@@ -37,7 +37,7 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
     context: { logCorrelation: { service: config.service, env: config.env, version: config.version } },
     tracerProvider,
   });
-  if (config.instrumentations.has('undici')) triggerOnFirstFetch(() => loader.trigger('undici'));
+  if (config.instrumentations.has('undici')) interceptFirstFetch(() => loader.trigger('undici'));
 
   const modules = [...loader.modules];
   if (config.instrumentations.has('aws-lambda') && config.lambda.functionName !== undefined) {
