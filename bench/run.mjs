@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startOtlpReceiver } from '../test/support/otlp-receiver.mjs';
 import { startDatadogAgent, ddTraceEnv } from '../test/support/datadog-agent.mjs';
 import { startNode } from '../test/support/processes.mjs';
+import { startSandbox } from '../test/support/lambda-sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -114,6 +115,34 @@ const lambda = {
   overhead: { p50: round(pct(traced, 50) - pct(untracedInvocations, 50), 3), p99: round(pct(traced, 99) - pct(untracedInvocations, 99), 3) },
 };
 
+// 4b. Lambda cold start under AWS's runtime client, through the layer's exec wrapper: from
+// starting the runtime process to the first invocation's response, with and without the layer.
+console.log('Lambda cold starts under aws-lambda-ric...');
+const layerOpt = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-opt-'));
+execFileSync('unzip', ['-q', path.join(repo, 'build', 'otel-xray-datadog-layer.zip'), '-d', layerOpt]);
+const coldStarts = [];
+for (const [nodeMajor, ricMajor] of [[20, 3], [22, 3], [24, 4]].filter(([n]) => nodes.some((x) => x.major === n))) {
+  const samples = { untraced: [], layer: [] };
+  for (let r = 0; r < Math.min(ROUNDS, 8); r++) {
+    for (const mode of ['untraced', 'layer']) {
+      const t0 = Date.now();
+      const sb = await startSandbox({
+        nodeMajor,
+        ricMajor,
+        taskRoot: path.join(here, 'fixtures', 'fn'),
+        handler: 'index.handler',
+        execWrapper: mode === 'layer' ? path.join(layerOpt, 'otel-xray-datadog-handler') : undefined,
+        env: otlp,
+      });
+      const result = await sb.invoke({ event: {}, traceId: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' });
+      samples[mode].push(result.respondedAt - t0);
+      await sb.stop();
+    }
+  }
+  coldStarts.push({ node: nodeMajor, ric: ricMajor, untracedMs: pct(samples.untraced, 50), layerMs: pct(samples.layer, 50), addedMs: pct(samples.layer, 50) - pct(samples.untraced, 50) });
+}
+fs.rmSync(layerOpt, { recursive: true, force: true });
+
 // 5. Host app throughput, driven from a second process.
 console.log('host app throughput...');
 const throughput = {};
@@ -158,6 +187,7 @@ const result = {
   appStartup,
   spansPerSecond: spans,
   lambda,
+  lambdaColdStarts: coldStarts,
   hostThroughputRps: { ...throughput, tracedRatio: ratio('traced'), ddTraceRatio: ratio('dd-trace') },
   targets,
 };
@@ -172,6 +202,8 @@ console.log(`\n| express + pg app, Node ${nodes[0].major} | p50 ms | added ms | 
 for (const s of appStartup) console.log(`| ${s.name} | ${s.p50} | ${s.addedMs} | ${s.addedRssMb} |`);
 console.log(`\n| span pipeline | spans/s |\n|---|---|\n| our pipeline (X-Ray ids, parent-based sampler, our span processors, batch -> discarding exporter) | ${spans.sdk.toLocaleString('en')} |\n| stock SDK defaults, same batch processor | ${spans.stock.toLocaleString('en')} |\n| API no-op tracer | ${spans.noop.toLocaleString('en')} |`);
 console.log(`\n| Lambda invocation (trivial handler) | p50 ms | p99 ms |\n|---|---|---|\n| untraced | ${lambda.untraced.p50} | ${lambda.untraced.p99} |\n| traced, flushed to OTLP on 127.0.0.1 | ${lambda.traced.p50} | ${lambda.traced.p99} |\n| overhead (wrapper + flush) | ${lambda.overhead.p50} | ${lambda.overhead.p99} |`);
+console.log('\n| Lambda cold start, runtime start to first response (p50) | untraced ms | layer ms | added ms |\n|---|---|---|---|');
+for (const c of coldStarts) console.log(`| Node ${c.node}, aws-lambda-ric ${c.ric}.x | ${c.untracedMs} | ${c.layerMs} | ${c.addedMs} |`);
 console.log(`\n| host app, 16 connections, 4 s | req/s | vs untraced |\n|---|---|---|\n| untraced | ${throughput.untraced} | 1 |\n| otel-xray-datadog | ${throughput.traced} | ${ratio('traced')} |\n| dd-trace | ${throughput['dd-trace']} | ${ratio('dd-trace')} |`);
 console.log('\n| target | measured | met |\n|---|---|---|');
 for (const [k, v] of Object.entries(targets)) console.log(`| ${k} | ${v.value} | ${v.met ? 'yes' : 'no'} |`);
