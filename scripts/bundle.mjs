@@ -36,7 +36,7 @@ const stage1Only = {
   name: 'stage-1-only',
   setup(b) {
     b.onResolve({ filter: /^\.\/start$/ }, () => ({ path: './start.js', external: true }));
-    b.onResolve({ filter: /^\.\/(fastify-routes|instrumentation-package|log-correlation)$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^\.\/(fastify-routes|instrumentation-package|log-correlation|aws-sdk-messaging)$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 

@@ -5,7 +5,7 @@
 # scripts/install-node.sh (cached outside the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=(test/preload.test.mjs test/lambda.test.mjs test/lambda-wrapper.test.mjs test/layer.test.mjs test/setup-module.test.mjs)
+files=(test/preload.test.mjs test/lambda.test.mjs test/unit/lambda-wrapper.test.mjs test/layer.test.mjs test/setup-module.test.mjs)
 for major in ${OTEL_XRAY_DD_NODE_MATRIX:-22 24}; do
   node_bin=$(bash scripts/install-node.sh "$major" | tail -n 1)
   echo "== Node $("$node_bin" --version): ${files[*]}"

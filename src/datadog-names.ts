@@ -4,19 +4,38 @@
  * reads the older semantic-convention keys while the instrumentations now
  * write the stable ones (`db.system.name`, `db.query.text`). Without this a
  * PostgreSQL query shows in Datadog as `pg.query:SELECT otel_test`, not as its
- * statement, and with no host or peer service. Runs as the span ends, for
- * database spans only.
+ * statement, and with no host or peer service. Runs as the span ends.
+ *
+ * - database spans: operation from `db.system`, the statement (or the Redis
+ *   command) as resource, `out.host`, `peer.service`;
+ * - Lambda invocation spans: operation `aws.lambda`, the function name as
+ *   resource, as Datadog's own Lambda library names them;
+ * - messaging producer and consumer spans: operation `<system>.<operation>`
+ *   (`aws_sqs.process`, `aws.sns.send`), the queue, topic, stream or source as
+ *   resource. The exporter would read only the legacy `messaging.operation`
+ *   key (the current ones give the operation `Consumer`) and would put the
+ *   operation in front of the resource.
  */
-import type { Context } from '@opentelemetry/api';
+import { SpanKind, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { DISTRIBUTION_NAME } from './version';
 
 // Systems whose commands, not statements, are what Datadog shows as the resource.
 const COMMAND_SYSTEMS = new Set(['redis', 'memcached']);
+const LAMBDA_SCOPE = `${DISTRIBUTION_NAME}/aws-lambda`;
 
 export class DatadogNames implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnding(span: Span): void {
+    if (span.kind === SpanKind.SERVER && span.instrumentationScope.name === LAMBDA_SCOPE) {
+      nameAs(span, 'aws.lambda', span.name);
+      return;
+    }
+    if (span.kind === SpanKind.PRODUCER || span.kind === SpanKind.CONSUMER) {
+      nameMessagingSpan(span);
+      return;
+    }
     const attributes = span.attributes;
     const system = attributes['db.system.name'] ?? attributes['db.system'];
     if (typeof system !== 'string') return;
@@ -41,6 +60,23 @@ export class DatadogNames implements SpanProcessor {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+function nameAs(span: Span, operation: string, resource: string | undefined): void {
+  if (span.attributes['operation.name'] === undefined) span.setAttribute('operation.name', operation);
+  if (resource !== undefined && span.attributes['resource.name'] === undefined) span.setAttribute('resource.name', resource);
+}
+
+function nameMessagingSpan(span: Span): void {
+  const attributes = span.attributes;
+  const system = attributes['messaging.system'];
+  if (typeof system !== 'string') return;
+  const given = attributes['messaging.operation.type'] ?? attributes['messaging.operation'];
+  const operation = typeof given === 'string' ? given : span.kind === SpanKind.PRODUCER ? 'send' : 'process';
+  const destination = attributes['messaging.destination.name'];
+  // SNS destinations are topic ARNs: the topic name is what reads well.
+  const resource = typeof destination === 'string' ? (destination.startsWith('arn:') ? destination.slice(destination.lastIndexOf(':') + 1) : destination) : undefined;
+  nameAs(span, `${system}.${operation}`, resource);
 }
 
 /** `set user:7 [1 other arguments]` -> `SET`: the command, never its keys or values. */

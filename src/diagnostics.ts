@@ -6,6 +6,7 @@
  */
 import { diag, DiagConsoleLogger, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { LogLevelName } from './config';
+import { redactUrlsIn } from './url-redaction';
 
 const PREFIX = 'otel-xray-datadog:';
 
@@ -26,14 +27,15 @@ const BENIGN_WARNINGS = ['Failed extracting version'];
 
 export function installDiagLogger(level: LogLevelName): void {
   const console = new DiagConsoleLogger();
+  // Credentials and query strings never reach the console, whoever wrote the message.
   const logger: DiagLogger = {
-    error: (message, ...args) => console.error(message, ...args),
+    error: (message, ...args) => console.error(redactUrlsIn(message), ...args),
     warn: (message, ...args) => {
-      if (!BENIGN_WARNINGS.some((w) => message.startsWith(w))) console.warn(message, ...args);
+      if (!BENIGN_WARNINGS.some((w) => message.startsWith(w))) console.warn(redactUrlsIn(message), ...args);
     },
-    info: (message, ...args) => console.info(message, ...args),
-    debug: (message, ...args) => console.debug(message, ...args),
-    verbose: (message, ...args) => console.verbose(message, ...args),
+    info: (message, ...args) => console.info(redactUrlsIn(message), ...args),
+    debug: (message, ...args) => console.debug(redactUrlsIn(message), ...args),
+    verbose: (message, ...args) => console.verbose(redactUrlsIn(message), ...args),
   };
   diag.setLogger(logger, { logLevel: LEVELS[level], suppressOverrideMessage: true });
 }

@@ -20,6 +20,7 @@ import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { resourceFromAttributes, type RawResourceAttribute, type Resource } from '@opentelemetry/resources';
 import type { ResolvedConfig } from './config';
+import { describeFunctionTagSettings } from './describe-settings';
 import { log } from './diagnostics';
 
 export type FunctionTags = Readonly<Record<string, string>>;
@@ -241,12 +242,17 @@ function describe(error: unknown): string {
  * when they cannot be. The bound leaves half of the Lambda flush budget to the
  * export itself, should the first flush start before the tags are in.
  */
-export function withFunctionTags(resource: Resource, config: ResolvedConfig, env: Readonly<Record<string, string | undefined>>, loadSdk?: () => LambdaSdk): Resource {
+export function withFunctionTags(resource: Resource, config: ResolvedConfig, loadSdk?: () => LambdaSdk): Resource {
   const functionName = config.lambda.functionName;
   if (functionName === undefined) return resource;
   const timeoutMs = Math.min(MAX_TAGS_WAIT_MS, Math.floor(config.lambda.flushTimeoutMs / 2));
-  const final = fetchFunctionTags({ functionName, region: env.AWS_REGION, timeoutMs, loadSdk })
-    .then((tags) => (tags === undefined ? resource : applyTagAttributes(resource, functionTagAttributes(tags, config.defaulted))))
+  const final = fetchFunctionTags({ functionName, region: config.lambda.region, timeoutMs, loadSdk })
+    .then((tags) => {
+      if (tags === undefined) return resource;
+      const attributes = functionTagAttributes(tags, config.defaulted);
+      for (const line of describeFunctionTagSettings(config, attributes.overrides)) log.debug(line);
+      return applyTagAttributes(resource, attributes);
+    })
     .catch(() => resource);
   return new LateResource(resource, final);
 }

@@ -76,11 +76,13 @@ export const INSTRUMENTATION_TABLE: Readonly<Record<InstrumentationName, TableEn
     build: official('@opentelemetry/instrumentation-undici', 'UndiciInstrumentation'),
   },
   'aws-sdk': {
-    // What every AWS SDK v3 client loads first; the instrumentation patches these.
-    triggers: ['@smithy/smithy-client', '@aws-sdk/smithy-client', '@smithy/middleware-stack', '@aws-sdk/middleware-stack'],
+    // What every AWS SDK v3 client loads first: @smithy/core carries the client
+    // class since SDK ~3.9xx (@smithy/core >= 3.24); older clients load the others.
+    triggers: ['@smithy/core', '@smithy/smithy-client', '@aws-sdk/smithy-client', '@smithy/middleware-stack', '@aws-sdk/middleware-stack'],
     package: '@opentelemetry/instrumentation-aws-sdk',
     supports: 'AWS SDK for JavaScript v3',
-    build: official('@opentelemetry/instrumentation-aws-sdk', 'AwsInstrumentation', () => ({ suppressInternalInstrumentation: true })),
+    // The official instrumentation, with our trace context on requests and messages (aws-sdk-messaging.ts).
+    build: () => (require('./aws-sdk-messaging') as typeof import('./aws-sdk-messaging')).createAwsSdkInstrumentation(),
   },
   'aws-lambda': {
     // Started from the Lambda handler location (lambda-handler.ts), not from a module name.

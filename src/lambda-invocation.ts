@@ -2,7 +2,9 @@
  * One span per Lambda invocation, wrapped around the user's handler:
  * - the parent is Lambda's X-Ray segment for THIS invocation (context.xRayTraceId,
  *   then the runtime's invoke store, then _X_AMZN_TRACE_ID) or the event's
- *   HTTP headers, in the configured priority;
+ *   HTTP headers (or the context of its only message), in the configured priority;
+ * - queue, topic, stream and event-bus events get a consumer span under the
+ *   invocation span, linked to each record's producer (lambda-messaging.ts);
  * - the span covers the handler until its promise settles or it calls back,
  *   and records the error it fails with;
  * - spans are flushed before the runtime hears the outcome, within a budget,
@@ -20,6 +22,7 @@ import {
   SpanStatusCode,
   trace,
   type Context,
+  type Link,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -27,6 +30,7 @@ import { AWSXRAY_TRACE_ID_HEADER, AWSXRayPropagator } from '@opentelemetry/propa
 import { settleWithin } from './bounded';
 import type { LambdaParentPriority } from './config';
 import { createOnceLogger } from './diagnostics';
+import { readEventMessaging, type EventMessaging } from './lambda-messaging';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -45,6 +49,7 @@ interface LambdaContextLike {
   awsRequestId?: unknown;
   invokedFunctionArn?: unknown;
   xRayTraceId?: unknown;
+  clientContext?: unknown;
   getRemainingTimeInMillis?: unknown;
 }
 
@@ -145,7 +150,8 @@ function startInvocation(
   env: Env,
   warnOnce: (key: string, message: string) => void,
 ): Invocation {
-  const parent = invocationParent(event, tracing.parentPriority, xrayTraceHeader(lambdaContext, env));
+  const messaging = eventMessaging(event, lambdaContext);
+  const parent = invocationParent(event, tracing.parentPriority, xrayTraceHeader(lambdaContext, env), messaging?.parent);
   const arn = stringOrUndefined(lambdaContext?.invokedFunctionArn);
   const attributes: Record<string, string | boolean> = { 'faas.coldstart': coldStart };
   const requestId = stringOrUndefined(lambdaContext?.awsRequestId);
@@ -158,17 +164,45 @@ function startInvocation(
   const trigger = faasTrigger(event);
   if (trigger !== undefined) attributes['faas.trigger'] = trigger;
   const name = stringOrUndefined(lambdaContext?.functionName) ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda.invoke';
-  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  // The message that became the parent is not linked as well.
+  const links = withoutParent(messaging?.links ?? [], parent);
+  const consumer = messaging?.consumer;
+  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, parent);
+  let handlerContext = trace.setSpan(parent, span);
+  let consumerSpan: Span | undefined;
+  if (consumer !== undefined) {
+    consumerSpan = tracing.tracer.startSpan(consumer.name, { kind: SpanKind.CONSUMER, attributes: consumer.attributes, links }, handlerContext);
+    handlerContext = trace.setSpan(handlerContext, consumerSpan);
+  }
   const remaining = remainingTimeOf(lambdaContext);
 
   let finished: Promise<void> | undefined;
   return {
-    context: trace.setSpan(parent, span),
+    context: handlerContext,
     finish(error) {
+      if (consumerSpan !== undefined && finished === undefined) {
+        if (error !== undefined && error !== null) consumerSpan.setStatus({ code: SpanStatusCode.ERROR });
+        consumerSpan.end();
+      }
       finished ??= endAndFlush(span, error, tracing, remaining, warnOnce);
       return finished;
     },
   };
+}
+
+/** Producer contexts in the event; a malformed event costs the trace, never the invocation. */
+function eventMessaging(event: unknown, lambdaContext: LambdaContextLike | undefined): EventMessaging | undefined {
+  try {
+    return readEventMessaging(event, lambdaContext?.clientContext);
+  } catch {
+    return undefined;
+  }
+}
+
+function withoutParent(links: readonly Link[], parent: Context): Link[] {
+  const parentSpan = trace.getSpanContext(parent);
+  if (parentSpan === undefined) return [...links];
+  return links.filter((link) => link.context.spanId !== parentSpan.spanId || link.context.traceId !== parentSpan.traceId);
 }
 
 async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracing, remaining: () => number | undefined, warnOnce: (key: string, message: string) => void): Promise<void> {
@@ -243,13 +277,21 @@ function invokeStoreTraceId(): string | undefined {
 
 /**
  * The parent of an invocation span. The X-Ray context and the event's headers
- * are both read; `priority` says which wins when both are valid. Baggage from
- * the headers is kept either way.
+ * are both read; `priority` says which wins when both are valid. The context
+ * of a single-message event (`messageParent`) counts as the event's headers
+ * when it has none. Baggage from the headers is kept either way.
  */
-export function invocationParent(event: unknown, priority: LambdaParentPriority, xrayHeader: string | undefined): Context {
-  const fromHeaders = propagation.extract(ROOT_CONTEXT, lowerCaseHeaders(event), defaultTextMapGetter);
+export function invocationParent(event: unknown, priority: LambdaParentPriority, xrayHeader: string | undefined, messageParent?: Context): Context {
+  let fromHeaders = propagation.extract(ROOT_CONTEXT, lowerCaseHeaders(event), defaultTextMapGetter);
   const headerSpan = trace.getSpanContext(fromHeaders);
-  const headersValid = headerSpan !== undefined && isSpanContextValid(headerSpan);
+  let headersValid = headerSpan !== undefined && isSpanContextValid(headerSpan);
+  if (!headersValid && messageParent !== undefined) {
+    const messageSpan = trace.getSpanContext(messageParent);
+    if (messageSpan !== undefined && isSpanContextValid(messageSpan)) {
+      fromHeaders = messageParent;
+      headersValid = true;
+    }
+  }
 
   const fromXray = xrayHeader ? trace.getSpanContext(xray.extract(ROOT_CONTEXT, { [AWSXRAY_TRACE_ID_HEADER]: xrayHeader }, defaultTextMapGetter)) : undefined;
   const xrayValid = fromXray !== undefined && isSpanContextValid(fromXray);
@@ -278,6 +320,7 @@ export function faasTrigger(event: unknown): string | undefined {
   if (isRecord(requestContext) && ('httpMethod' in event || 'http' in requestContext || 'elb' in requestContext)) return 'http';
   if (typeof event.httpMethod === 'string') return 'http';
   if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') return 'timer';
+  if (typeof event['detail-type'] === 'string' && 'detail' in event) return 'pubsub'; // EventBridge
   const records = event.Records;
   if (Array.isArray(records) && isRecord(records[0])) {
     const source = records[0].eventSource ?? records[0].EventSource;

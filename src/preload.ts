@@ -19,6 +19,21 @@ import type { EsmHookMode } from './start';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the SDK is loaded only when tracing starts */
 
+/**
+ * Node >= 22.1 keeps V8's compiled code of every module loaded from here on
+ * (our bundles, the instrumentation chunks and the app's own modules) in a
+ * cache directory (NODE_COMPILE_CACHE, else the OS temp dir: /tmp in Lambda),
+ * so later starts skip compiling it. Older Node lines have no such API.
+ */
+function enableCompileCache(): void {
+  const { enableCompileCache: enable } = require('node:module') as { enableCompileCache?: () => unknown };
+  try {
+    enable?.();
+  } catch {
+    // An unwritable cache directory only costs the speed-up.
+  }
+}
+
 export function startFromPreload(esmHook: EsmHookMode): void {
   if (!isMainThread && parentPort === null) return;
   let config: ResolvedConfig | undefined;
@@ -36,6 +51,7 @@ export function startFromPreload(esmHook: EsmHookMode): void {
   }
   installDiagLogger(config.logLevel);
   for (const warning of config.warnings) log.warn(warning);
+  if (config.compileCache && !config.disabled) enableCompileCache();
   if (esmHook === 'import' || config.lambda.functionName !== undefined) startNow();
   else if (!config.disabled) deferStart(config, startNow);
 }

@@ -35,7 +35,7 @@ export function createResource(config: ResolvedConfig, env: Env = process.env): 
   if (config.version !== undefined) attributes['service.version'] = config.version;
   const resource = defaultResource().merge(detected).merge(resourceFromAttributes(attributes));
   // Opt-in: the function's tags join the resource when they arrive (bounded, never awaited here).
-  return config.lambda.fetchTags ? withFunctionTags(resource, config, env) : resource;
+  return config.lambda.fetchTags ? withFunctionTags(resource, config) : resource;
 }
 
 function applicableDetectors(config: ResolvedConfig, env: Env): ResourceDetector[] {

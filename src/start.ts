@@ -6,7 +6,7 @@
 import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { DEFERRED_PROVIDER_KEY } from './deferred-start';
-import { resolveConfig, type ResolvedConfig, type StartOptions } from './config';
+import { publicConfig, resolveConfig, type ResolvedConfig, type StartOptions, type TracingConfig } from './config';
 import { settleWithin } from './bounded';
 import { installDiagLogger, log } from './diagnostics';
 import { installExitHooks } from './exit-hooks';
@@ -19,13 +19,14 @@ import { createSampler } from './sampler';
 import { DatadogNames } from './datadog-names';
 import { createSpanPipeline } from './span-export';
 import { XRayDatadogIdGenerator } from './trace-ids';
-import { UrlQueryRedactor } from './url-redaction';
+import { describeSettings } from './describe-settings';
+import { redactUrl, UrlQueryRedactor } from './url-redaction';
 
 export interface TracingHandle {
   /** False when tracing is off (OTEL_SDK_DISABLED=true, or start-up failed). */
   readonly enabled: boolean;
-  /** The configuration in force (service, env, version, endpoint...). */
-  readonly config: ResolvedConfig;
+  /** The configuration in force: service, env, version, endpoint (credentials and query string redacted), enabled. */
+  readonly config: TracingConfig;
   /** Sends every finished span now; resolves within the shutdown timeout, never rejects. */
   forceFlush(): Promise<void>;
   /** Flushes and stops tracing; resolves within the shutdown timeout, never rejects. */
@@ -80,7 +81,7 @@ export function startWith(options: StartOptions | undefined, esmHook: EsmHookMod
 }
 
 function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHandle {
-  const pipeline = createSpanPipeline(config.tracesEndpoint);
+  const pipeline = createSpanPipeline(config.tracesEndpoint, config.protocol);
   const spanProcessors = config.keepUrlQuery ? [new DatadogNames(), pipeline.processor] : [new UrlQueryRedactor(), new DatadogNames(), pipeline.processor];
   const provider = new NodeTracerProvider({
     resource: createResource(config),
@@ -119,7 +120,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     if (!settled) {
       // Cut the in-flight export so it cannot hold the process open.
       pipeline.dropConnections();
-      log.warn(`spans not yet accepted by ${config.tracesEndpoint} within the ${bound} ms shutdown bound were dropped (OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS)`);
+      log.warn(`spans not yet accepted by ${redactUrl(config.tracesEndpoint)} within the ${bound} ms shutdown bound were dropped (OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS)`);
     }
     return settled;
   };
@@ -128,10 +129,11 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
   const liveSandboxFlush = config.lambda.functionName !== undefined ? async () => void (await settleWithin(flushAll(), bound)) : undefined;
   const removeExitHooks = config.exitHooks ? installExitHooks(shutdown, liveSandboxFlush) : () => {};
 
-  log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${config.tracesEndpoint}`);
+  log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${redactUrl(config.tracesEndpoint)}`);
+  for (const line of describeSettings(config)) log.debug(line);
   return {
     enabled: true,
-    config,
+    config: publicConfig(config, true),
     forceFlush: async () => {
       if (!stopped) await settleWithin(flushAll(), bound);
     },
@@ -148,5 +150,5 @@ function lambdaImportsHandler(config: ResolvedConfig): boolean {
 }
 
 function disabledHandle(config: ResolvedConfig): TracingHandle {
-  return { enabled: false, config, forceFlush: async () => {}, shutdown: async () => {} };
+  return { enabled: false, config: publicConfig(config, false), forceFlush: async () => {}, shutdown: async () => {} };
 }

@@ -118,3 +118,18 @@ test('the shipped collector config validates; a missing DD_API_KEY and a broken 
   assert.notEqual(bad.code, 0);
   assert.match(bad.output, /datadgo/);
 });
+
+test('both OTLP encodings reach Datadog: http/protobuf (the default) and http/json', async () => {
+  const traceIds = {};
+  for (const [service, protocol] of [['e2e-protobuf', undefined], ['e2e-json', 'http/json']]) {
+    const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
+      env: viaCollector({ DD_SERVICE: service, ...(protocol ? { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol } : {}) }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    traceIds[service] = JSON.parse(r.stdout).traceId;
+  }
+  for (const service of ['e2e-protobuf', 'e2e-json']) {
+    const span = await intake.waitFor(() => intake.spans().find((s) => s.service === service), 30_000, `the ${service} span`);
+    assert.equal(span.traceID, lower64(traceIds[service]));
+  }
+});

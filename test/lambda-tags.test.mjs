@@ -6,11 +6,10 @@
 // local OTLP receiver; a local HTTP server of ours plays a denied, throttled or hanging Lambda API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
+import { createRole, startMoto } from './support/moto.mjs';
 import { startOtlpReceiver } from './support/otlp-receiver.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, runNode } from './support/processes.mjs';
 
@@ -162,7 +161,7 @@ test('late resource: pending until the tags arrive, then carries them; the SDK i
   const sdk = fakeSdk(() => new Promise((resolve) => (answer = resolve)));
   const base = resourceFromAttributes({ 'service.name': 'orders-fn', 'deployment.environment.name': 'none', 'faas.name': 'orders-fn' });
   const { lines } = await captureDiag(async () => {
-    const resource = withFunctionTags(base, config, lambdaEnv, sdk.load);
+    const resource = withFunctionTags(base, config, sdk.load);
     assert.equal(resource.asyncAttributesPending, true);
     const merged = resource.merge(resourceFromAttributes({ extra: 'x' }));
     await new Promise((r) => setImmediate(r));
@@ -179,8 +178,14 @@ test('late resource: pending until the tags arrive, then carries them; the SDK i
     assert.equal(merged.attributes.extra, 'x');
     assert.equal(sdk.calls[0].destroyed, true, 'the client is closed after its one call');
   });
-  assert.deepEqual(lines.map((l) => l.level), ['debug']);
+  assert.deepEqual(lines.map((l) => l.level), ['debug', 'debug', 'debug', 'debug']);
   assert.match(lines[0].message, /function tags read: env, service, version, team/);
+  // The start-up report's lines for what the tags replaced, now that they are known.
+  assert.deepEqual(lines.slice(1).map((l) => l.message.replace('otel-xray-datadog: ', '')), [
+    'setting service = orders-api (function tag service)',
+    'setting env = staging (function tag env)',
+    'setting version = 2.3.1 (function tag version)',
+  ]);
 });
 
 test('fetch failures: fallback, bounded, never rejects, at most one line (a warning only when the user must act)', async () => {
@@ -246,80 +251,6 @@ after(async () => {
   await receiver?.close();
   await moto?.stop();
 });
-
-/** moto's server on a free 127.0.0.1 port; resolves once it answers. */
-async function startMoto() {
-  const probe = spawnSync('python3', ['-c', 'import moto.server'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    throw new Error(`moto is not installed (python3 -m pip install 'moto[server]==5.2.1', as .ci/run does): ${probe.stderr || probe.error}`);
-  }
-  const port = await freePort();
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto exited (${child.exitCode}): ${stderr}`);
-    try {
-      await fetch(`${url}/moto-api/`);
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`moto did not answer on ${url} within 30 s: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('close', resolve);
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * CreateFunction needs an existing role. IAM's Query API, by hand: moto routes a request by
- * the service named in the Authorization header's credential scope and does not check signatures.
- */
-async function createRole(url, name) {
-  const res = await fetch(`${url}/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: new URLSearchParams({
-      Action: 'CreateRole',
-      Version: '2010-05-08',
-      RoleName: name,
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-    }),
-  });
-  const body = await res.text();
-  const arn = body.match(/<Arn>([^<]+)<\/Arn>/)?.[1];
-  assert.ok(res.ok && arn, `CreateRole: ${res.status} ${body}`);
-  return arn;
-}
 
 /** A one-file zip archive (stored, no compression): enough for CreateFunction. */
 function zipOf(name, text) {

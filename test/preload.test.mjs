@@ -111,34 +111,9 @@ test('an incoming Sampled=0 is honoured: nothing is exported for that request', 
   }
 });
 
-// service / env / version precedence, end to end (README "Unified service tags").
-const precedence = [
-  { name: 'defaults outside Lambda', env: {}, expect: { service: 'otel-xray-datadog', env: 'none', version: undefined } },
-  { name: 'Lambda function name is the default service', env: { AWS_LAMBDA_FUNCTION_NAME: 'orders-fn' }, expect: { service: 'orders-fn', env: 'none' } },
-  { name: 'DD_* set all three', env: { DD_SERVICE: 'dd-svc', DD_ENV: 'staging', DD_VERSION: '9' }, expect: { service: 'dd-svc', env: 'staging', version: '9' } },
-  { name: 'DD_SERVICE beats OTEL_SERVICE_NAME', env: { DD_SERVICE: 'dd-svc', OTEL_SERVICE_NAME: 'otel-svc' }, expect: { service: 'dd-svc' } },
-  { name: 'OTEL_SERVICE_NAME beats DD_TAGS and the function name', env: { OTEL_SERVICE_NAME: 'otel-svc', DD_TAGS: 'service:tag-svc', AWS_LAMBDA_FUNCTION_NAME: 'fn' }, expect: { service: 'otel-svc' } },
-  { name: 'DD_TAGS beat OTEL_RESOURCE_ATTRIBUTES', env: { DD_TAGS: 'env:from-tags,version:3,team:core', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=from-otel,service.version=4' }, expect: { env: 'from-tags', version: '3', extra: { team: 'core' } } },
-  { name: 'DD_TAGS separated by spaces', env: { DD_TAGS: 'env:spaced team:web' }, expect: { env: 'spaced', extra: { team: 'web' } } },
-  { name: 'DD_ENV beats DD_TAGS', env: { DD_ENV: 'prod', DD_TAGS: 'env:qa' }, expect: { env: 'prod' } },
-  { name: 'deployment.environment.name beats deployment.environment', env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=old,deployment.environment.name=new' }, expect: { env: 'new' } },
-  { name: 'deployment.environment alone is used', env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=legacy,service.name=res-svc' }, expect: { env: 'legacy', service: 'res-svc' } },
-];
-
-for (const c of precedence) {
-  test(`unified tags: ${c.name}`, async () => {
-    const marker = `p-${Math.random().toString(16).slice(2)}`;
-    const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
-      env: tracedEnv({ ...c.env, OTEL_RESOURCE_ATTRIBUTES: [c.env.OTEL_RESOURCE_ATTRIBUTES, `test.marker=${marker}`].filter(Boolean).join(',') }),
-    });
-    assert.equal(r.code, 0, r.stderr);
-    const [span] = (await receiver.waitFor((all) => all.some((s) => s.resource['test.marker'] === marker))).filter((s) => s.resource['test.marker'] === marker);
-    if ('service' in c.expect) assert.equal(span.resource['service.name'], c.expect.service);
-    if ('env' in c.expect) assert.equal(span.resource['deployment.environment.name'], c.expect.env);
-    if ('version' in c.expect) assert.equal(span.resource['service.version'], c.expect.version);
-    for (const [k, v] of Object.entries(c.expect.extra ?? {})) assert.equal(span.resource[k], v);
-  });
-}
+// The service / env / version precedence table is tested in-process against resolveConfig
+// (test/unit/config.test.mjs); the first test above checks that its result reaches the exported
+// resource through both preload entry points.
 
 test('OTEL_SDK_DISABLED=true: the app runs, nothing is exported, no trace headers are injected', async () => {
   const down = await startNode([path.join(fixtures, 'http-service.cjs')], { env: cleanEnv() });
@@ -189,12 +164,29 @@ test('bad env values: one warning naming each variable and its default; the app 
   assert.equal(span.resource['deployment.environment.name'], 'ok', 'the good DD_TAGS entry is kept');
 });
 
-test('a bad endpoint URL falls back to the default endpoint; a dead collector costs one warning and no delay', async () => {
+test('a bad endpoint URL is treated as unset; a dead collector costs one warning and no delay; credentials are never printed', async () => {
   const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
-    env: cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }),
+    // The OTLP exporter reads these variables too, and prints the one it cannot parse: our diag logger redacts it.
+    env: cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://user:s3cr3t@not a host', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:s3cr3t@127.0.0.1:1/?key=s3cr3t', OTEL_LOG_LEVEL: 'debug' }),
   });
   assert.equal(r.code, 0);
-  assert.match(r.stderr, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url" is not a URL; using http:\/\/localhost:4318\/v1\/traces/);
-  assert.ok(r.stderr.split('\n').filter((l) => l.includes('span export')).length <= 1, r.stderr);
+  assert.match(r.stderr, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http:\/\/\*\*\*@not a host" is not a URL; using http:\/\/\*\*\*@127\.0\.0\.1:1\/v1\/traces\?\*\*\* \(env OTEL_EXPORTER_OTLP_ENDPOINT\)/);
+  assert.ok(r.stderr.split('\n').filter((l) => /span export to \S+ failed/.test(l)).length <= 1, r.stderr);
+  // Debug lines go to stdout (console.debug): the start-up report lists the endpoint redacted.
+  assert.match(r.stdout, /setting tracesEndpoint = http:\/\/\*\*\*@127\.0\.0\.1:1\/v1\/traces\?\*\*\* \(env OTEL_EXPORTER_OTLP_ENDPOINT\)/, r.stdout);
+  assert.ok(!`${r.stdout}${r.stderr}`.includes('s3cr3t'), `${r.stdout}${r.stderr}`);
   assert.ok(r.ms < 5000, `exited after ${r.ms} ms`);
+});
+
+test('spans are sent as OTLP protobuf by default, JSON when asked', async () => {
+  for (const [protocol, contentType] of [[undefined, 'application/x-protobuf'], ['http/json', 'application/json']]) {
+    const before = receiver.requests.length;
+    const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
+      env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...(protocol ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {}) }),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const { traceId } = JSON.parse(r.stdout);
+    await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId));
+    assert.ok(receiver.requests.slice(before).every((q) => q.headers['content-type'] === contentType), `${protocol ?? 'default'}: ${contentType}`);
+  }
 });

@@ -1,5 +1,6 @@
-// A local OTLP/HTTP (JSON) trace receiver: what the SDK sends, decoded into flat span records.
+// A local OTLP/HTTP trace receiver (protobuf or JSON): what the SDK sends, decoded into flat span records.
 import http from 'node:http';
+import { decodeOtlpTraces } from './otlp-protobuf.mjs';
 import { waitUntil } from './wait.mjs';
 
 /**
@@ -15,13 +16,16 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+      const raw = Buffer.concat(chunks);
+      const protobuf = req.headers['content-type'] === 'application/x-protobuf';
+      const body = raw.toString('utf8');
       requests.push({ url: req.url, headers: req.headers, body });
       const receivedAt = Date.now();
       try {
-        for (const span of flattenOtlpJson(JSON.parse(body))) spans.push({ ...span, receivedAt });
+        const decoded = protobuf ? decodeOtlpTraces(raw) : JSON.parse(body);
+        for (const span of flattenOtlpJson(decoded)) spans.push({ ...span, receivedAt });
       } catch {
-        // Not JSON: recorded in requests, no spans.
+        // Neither: recorded in requests, no spans.
       }
       if (behaviour === 'hang') return;
       if (behaviour === 'garbage') {
@@ -29,8 +33,9 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
         return;
       }
       const { status, headers } = typeof behaviour === 'object' ? behaviour : { status: behaviour === 'ok' ? 200 : behaviour, headers: {} };
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end('{}');
+      // An empty ExportTraceServiceResponse, in the request's encoding.
+      res.writeHead(status, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json', ...headers });
+      res.end(protobuf ? '' : '{}');
     });
   });
   await new Promise((resolve, reject) => {
@@ -79,6 +84,7 @@ export function flattenOtlpJson(body) {
           attributes: attributeMap(s.attributes),
           status: s.status,
           events: s.events ?? [],
+          links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId, traceState: l.traceState || undefined, attributes: attributeMap(l.attributes) })),
           durationMs: (Number(s.endTimeUnixNano) - Number(s.startTimeUnixNano)) / 1e6,
           scope: ss.scope?.name,
           resource,

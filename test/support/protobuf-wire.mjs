@@ -45,7 +45,7 @@ export function* fields(buf) {
 
 /**
  * Decodes a message with a schema {fieldNumber: [name, type, repeated?]} where type is
- * 'string' | 'uint64' | 'int64' | 'int32' | 'bool' | 'double' | 'bytes' | schema object | ['map', valueType].
+ * 'string' | 'uint64' | 'int64' | 'int32' | 'bool' | 'double' | 'fixed64' | 'bytes' | schema object | ['map', valueType].
  */
 export function decode(buf, schema) {
   const out = {};
@@ -80,6 +80,7 @@ function scalar(value, type) {
     case 'int32': return Number(BigInt.asIntN(32, value));
     case 'bool': return value !== 0n;
     case 'double': return value.readDoubleLE(0);
+    case 'fixed64': return value.readBigUInt64LE(0);
     default: throw new Error(`unknown type ${type}`);
   }
 }

@@ -9,8 +9,8 @@ import { context as contextApi, propagation } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createHandlerWrapper, xrayTraceHeader } from '../dist/lambda-invocation.js';
-import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from '../dist/lambda-handler-file.js';
+import { createHandlerWrapper, xrayTraceHeader } from '../../dist/lambda-invocation.js';
+import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from '../../dist/lambda-handler-file.js';
 
 contextApi.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());

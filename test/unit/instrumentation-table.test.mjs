@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { INSTRUMENTATION_NAMES, INSTRUMENTATION_TABLE, instrumentationNamed } from '../dist/instrumentation-table.js';
-import { packageOf, packageOfPath, packageOfUrl } from '../dist/package-names.js';
-import { repoRoot } from './support/processes.mjs';
+import { INSTRUMENTATION_NAMES, INSTRUMENTATION_TABLE, instrumentationNamed } from '../../dist/instrumentation-table.js';
+import { packageOf, packageOfPath, packageOfUrl } from '../../dist/package-names.js';
+import { repoRoot } from '../support/processes.mjs';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
