@@ -5,23 +5,14 @@
 // OTEL_XRAY_DD_RIC_COMBOS="20/3,24/4" restricts the combinations run.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { fixtures, repoRoot } from './support/processes.mjs';
-import { prepareRuntime, startSandbox } from './support/lambda-sandbox.mjs';
+import { fixtures } from './support/processes.mjs';
+import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from './support/lambda-sandbox.mjs';
 import { waitUntil } from './support/wait.mjs';
 
-const ALL = [
-  [20, 3],
-  [22, 3],
-  [22, 4],
-  [24, 4],
-];
-const only = process.env.OTEL_XRAY_DD_RIC_COMBOS?.split(',').map((s) => s.trim());
-const combos = only ? ALL.filter(([n, r]) => only.includes(`${n}/${r}`)) : ALL;
+const combos = ricCombos();
 
 const HANDLERS = [
   { name: 'CommonJS async', dir: 'cjs', handler: 'index.handler' },
@@ -40,9 +31,7 @@ const TRACES = [
 let opt;
 let receiver;
 before(async () => {
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
-  opt = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-opt-'));
-  execFileSync('unzip', ['-q', path.join(repoRoot, 'build', 'otel-xray-datadog-layer.zip'), '-d', opt]);
+  opt = unpackLayer();
   receiver = await startOtlpReceiver();
 });
 after(async () => {

@@ -2,21 +2,19 @@
 // AWS_LAMBDA_EXEC_WRAPPER-style exec wrapper in front of the runtime, no NODE_OPTIONS of ours.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { startOtlpReceiver } from './support/otlp-receiver.mjs';
 import { startCollector } from './support/collector.mjs';
 import { startDatadogIntake } from './support/datadog-intake.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
+import { unpackLayer } from './support/lambda-sandbox.mjs';
 
 let opt;
 let receiver;
 before(async () => {
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
-  opt = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-opt-'));
-  execFileSync('unzip', ['-q', path.join(repoRoot, 'build', 'otel-xray-datadog-layer.zip'), '-d', opt]);
+  opt = unpackLayer();
   receiver = await startOtlpReceiver();
 });
 after(async () => {

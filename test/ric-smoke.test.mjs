@@ -8,17 +8,10 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fixtures } from './support/processes.mjs';
-import { prepareRuntime, startSandbox } from './support/lambda-sandbox.mjs';
+import { prepareRuntime, ricCombos, startSandbox } from './support/lambda-sandbox.mjs';
 
 const taskRoot = path.join(fixtures, 'ric', 'cjs');
-const ALL = [
-  [20, 3],
-  [22, 3],
-  [22, 4],
-  [24, 4],
-];
-const only = process.env.OTEL_XRAY_DD_RIC_COMBOS?.split(',').map((s) => s.trim());
-const combos = only ? ALL.filter(([n, r]) => only.includes(`${n}/${r}`)) : ALL;
+const combos = ricCombos();
 
 const traceId = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 

@@ -14,6 +14,7 @@
 // repository; the first build of a combination takes 1-2 minutes).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './processes.mjs';
 import { startRuntimeApi } from './runtime-api.mjs';
@@ -233,4 +234,27 @@ export async function startSandbox({
       return result;
     },
   };
+}
+
+/**
+ * The runtime combinations the Lambda tests run: [nodeMajor, ricMajor] for nodejs20.x, nodejs22.x,
+ * nodejs22.x Managed Instances and nodejs24.x. OTEL_XRAY_DD_RIC_COMBOS="20/3,24/4" restricts them.
+ */
+export function ricCombos() {
+  const all = [
+    [20, 3],
+    [22, 3],
+    [22, 4],
+    [24, 4],
+  ];
+  const only = process.env.OTEL_XRAY_DD_RIC_COMBOS?.split(',').map((s) => s.trim());
+  return only ? all.filter(([n, r]) => only.includes(`${n}/${r}`)) : all;
+}
+
+/** Builds the layer zip and unpacks it into a fresh directory standing in for /opt; returns its path. */
+export function unpackLayer() {
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
+  const opt = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-opt-'));
+  execFileSync('unzip', ['-q', path.join(repoRoot, 'build', 'otel-xray-datadog-layer.zip'), '-d', opt]);
+  return opt;
 }
