@@ -297,8 +297,8 @@ export function invocationParent(event: unknown, priority: LambdaParentPriority,
   const xrayValid = fromXray !== undefined && isSpanContextValid(fromXray);
 
   if (xrayValid && (priority === 'xray-env' || !headersValid)) return trace.setSpanContext(fromHeaders, fromXray);
-  if (headersValid) return fromHeaders;
-  return fromHeaders; // baggage only, or nothing: a new trace
+  // The headers' parent; else their baggage only, or nothing: a new trace.
+  return fromHeaders;
 }
 
 function lowerCaseHeaders(event: unknown): Record<string, string> {
