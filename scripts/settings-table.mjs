@@ -1,6 +1,6 @@
-// The README's configuration tables, rendered from the settings table (src/settings.ts, built to
-// dist/settings.js). `node scripts/settings-table.mjs` prints them; `--write` replaces the block
-// between the markers in README.md. test/unit/settings.test.mjs checks the README against them.
+// The configuration tables of docs/configuration.md, rendered from the settings table (src/settings.ts,
+// built to dist/settings.js). `node scripts/settings-table.mjs` prints them; `--write` replaces the block
+// between the markers in docs/configuration.md. test/unit/settings.test.mjs checks that page against them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const START_MARKER = '<!-- settings table: generated from src/settings.ts by `node scripts/settings-table.mjs --write` -->';
 export const END_MARKER = '<!-- end of settings table -->';
+/** The page that holds the generated block, relative to the repository root. */
+export const SETTINGS_DOC = 'docs/configuration.md';
 
 const require = createRequire(import.meta.url);
 
@@ -49,12 +51,12 @@ export function renderSettingsBlock({ SETTINGS, OPTION_ONLY_SETTINGS }) {
   ].join('\n');
 }
 
-/** The block between the markers in a README text; undefined when the markers are missing. */
-export function settingsBlockOf(readme) {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
+/** The block between the markers in a page's text; undefined when the markers are missing. */
+export function settingsBlockOf(text) {
+  const start = text.indexOf(START_MARKER);
+  const end = text.indexOf(END_MARKER);
   if (start < 0 || end < start) return undefined;
-  return readme.slice(start, end + END_MARKER.length);
+  return text.slice(start, end + END_MARKER.length);
 }
 
 function main() {
@@ -64,12 +66,18 @@ function main() {
     console.log(block);
     return;
   }
-  const readmePath = path.join(repoRoot, 'README.md');
-  const readme = fs.readFileSync(readmePath, 'utf8');
-  const current = settingsBlockOf(readme);
-  if (current === undefined) throw new Error(`README.md has no settings block (markers ${START_MARKER} ... ${END_MARKER})`);
-  fs.writeFileSync(readmePath, readme.replace(current, block));
-  console.log('README.md settings table updated');
+  const docPath = path.join(repoRoot, SETTINGS_DOC);
+  const doc = fs.readFileSync(docPath, 'utf8');
+  const current = settingsBlockOf(doc);
+  if (current === undefined) throw new Error(`${SETTINGS_DOC} has no settings block (markers ${START_MARKER} ... ${END_MARKER})`);
+  // A function replacement: the block's own `$` characters are not replacement patterns.
+  const updated = doc.replace(current, () => block);
+  if (updated === doc) {
+    console.log(`${SETTINGS_DOC} settings table already up to date`);
+    return;
+  }
+  fs.writeFileSync(docPath, updated);
+  console.log(`${SETTINGS_DOC} settings table updated`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

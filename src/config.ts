@@ -36,6 +36,7 @@ import {
   defaultOf,
   type InstrumentationName,
   type LambdaParentPriority,
+  type LambdaSamplingMode,
   type LogLevelName,
   type OptionSetting,
   type OtlpProtocol,
@@ -48,7 +49,7 @@ import {
 } from './settings';
 import { redactUrl } from './url-redaction';
 
-export type { InstrumentationName, LambdaParentPriority, LogLevelName, OtlpProtocol, PropagatorName, SamplerName, StartOptions };
+export type { InstrumentationName, LambdaParentPriority, LambdaSamplingMode, LogLevelName, OtlpProtocol, PropagatorName, SamplerName, StartOptions };
 
 /** Where a value in force came from. */
 export interface Origin {
@@ -81,7 +82,10 @@ export interface ResolvedConfig {
   tracesEndpoint: string;
   /** OTLP encoding (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL). */
   protocol: OtlpProtocol;
-  sampler: { name: SamplerName; ratio: number };
+  /** Spans held while the receiver does not answer (OTEL_XRAY_DD_EXPORT_HELD_SPANS). */
+  maxHeldSpans: number;
+  /** `explicit`: OTEL_TRACES_SAMPLER was set (it then decides the Datadog priority of Lambda invocations). */
+  sampler: { name: SamplerName; ratio: number; explicit: boolean };
   /** Extraction order; a later propagator's parent wins over an earlier one's. */
   propagators: PropagatorName[];
   datadogInjection: boolean;
@@ -94,6 +98,8 @@ export interface ResolvedConfig {
     region: string | undefined;
     flushTimeoutMs: number;
     parentPriority: LambdaParentPriority;
+    /** What X-Ray's sampling decides (OTEL_XRAY_DD_LAMBDA_SAMPLING). */
+    samplingMode: LambdaSamplingMode;
     /** Read the function's tags (GetFunction) at init and apply them to the resource (OTEL_XRAY_DD_LAMBDA_FETCH_TAGS). */
     fetchTags: boolean;
   };
@@ -341,7 +347,7 @@ function withTracesPath(base: string): string {
   return url.toString();
 }
 
-function resolveExport(r: Reader): Pick<ResolvedConfig, 'tracesEndpoint' | 'protocol'> {
+function resolveExport(r: Reader): Pick<ResolvedConfig, 'tracesEndpoint' | 'protocol' | 'maxHeldSpans'> {
   // The signal-specific variables win; the generic ones are read only when those are unset or unusable.
   const fromBase = (base: Found<string>): Found<string> => ({ value: withTracesPath(base.value), origin: base.origin });
   const endpoint =
@@ -355,14 +361,14 @@ function resolveExport(r: Reader): Pick<ResolvedConfig, 'tracesEndpoint' | 'prot
   r.settle(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'], r.using(protocol, String));
   r.record('protocol', protocol, String);
   r.recordPassThrough();
-  return { tracesEndpoint: endpoint.value, protocol: protocol.value };
+  return { tracesEndpoint: endpoint.value, protocol: protocol.value, maxHeldSpans: r.get('OTEL_XRAY_DD_EXPORT_HELD_SPANS', 'maxHeldSpans').value };
 }
 
 function resolveSampling(r: Reader): Pick<ResolvedConfig, 'sampler'> {
-  const name = r.get('OTEL_TRACES_SAMPLER', 'sampler').value;
+  const { value: name, origin } = r.get('OTEL_TRACES_SAMPLER', 'sampler');
   // The argument means something to the ratio samplers only.
   const ratio = name.endsWith('traceidratio') ? r.get('OTEL_TRACES_SAMPLER_ARG', 'sampler ratio').value : 1;
-  return { sampler: { name, ratio } };
+  return { sampler: { name, ratio, explicit: origin.kind !== 'default' } };
 }
 
 function resolvePropagation(r: Reader): Pick<ResolvedConfig, 'propagators' | 'datadogInjection'> {
@@ -419,6 +425,7 @@ function resolveLambda(r: Reader): Omit<ResolvedConfig['lambda'], 'flushTimeoutM
     functionName: functionName?.value,
     region: region?.value,
     parentPriority: r.get('OTEL_XRAY_DD_LAMBDA_PARENT', 'lambda.parentPriority').value,
+    samplingMode: r.get('OTEL_XRAY_DD_LAMBDA_SAMPLING', 'lambda.samplingMode').value,
     fetchTags: r.get('OTEL_XRAY_DD_LAMBDA_FETCH_TAGS', 'lambda.fetchTags').value,
   };
 }

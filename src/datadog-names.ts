@@ -18,14 +18,21 @@
  */
 import { SpanKind, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { DISTRIBUTION_NAME } from './version';
+import { datadogPriorityOf } from './datadog-propagator';
+import { LAMBDA_SCOPE } from './version';
+
+/** The attribute the collector's datadog exporter maps to the trace's sampling priority (`_sampling_priority_v1`). */
+export const SAMPLING_PRIORITY = 'sampling.priority';
 
 // Systems whose commands, not statements, are what Datadog shows as the resource.
 const COMMAND_SYSTEMS = new Set(['redis', 'memcached']);
-const LAMBDA_SCOPE = `${DISTRIBUTION_NAME}/aws-lambda`;
 
 export class DatadogNames implements SpanProcessor {
-  onStart(_span: Span, _parentContext: Context): void {}
+  onStart(span: Span, _parentContext: Context): void {
+    // The collector's datadog exporter reads the trace's sampling priority from this attribute.
+    const priority = datadogPriorityOf(span.spanContext().traceState);
+    if (priority !== undefined) span.setAttribute(SAMPLING_PRIORITY, priority);
+  }
 
   onEnding(span: Span): void {
     if (span.kind === SpanKind.SERVER && span.instrumentationScope.name === LAMBDA_SCOPE) {

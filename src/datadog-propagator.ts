@@ -17,6 +17,7 @@ import {
   trace,
   TraceFlags,
   type Context,
+  type SpanContext,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
@@ -115,6 +116,20 @@ function sanitizeOrigin(raw: string | undefined): string | undefined {
   // tracestate values may not contain , ; = or control characters.
   return /^[a-zA-Z0-9_.-]{1,64}$/.test(text) ? text : undefined;
 }
+
+/** The Datadog sampling priority a span context carries in its tracestate `dd` entry, if any. */
+export function datadogPriorityOf(traceState: TraceStateLike | undefined): number | undefined {
+  return parseDdTraceState(traceState?.get('dd')).priority;
+}
+
+/** `traceState` (or a new one) with its `dd` entry's priority set to `priority`, the origin kept. */
+export function withDatadogPriority(traceState: TraceStateLike | undefined, priority: number): TraceStateLike {
+  const { origin } = parseDdTraceState(traceState?.get('dd'));
+  const entry = origin ? `s:${priority};o:${origin}` : `s:${priority}`;
+  return (traceState ?? new TraceState()).set('dd', entry);
+}
+
+type TraceStateLike = NonNullable<SpanContext['traceState']>;
 
 function parseDdTraceState(value: string | undefined): { priority?: number; origin?: string } {
   const out: { priority?: number; origin?: string } = {};

@@ -10,18 +10,13 @@ import { log } from './diagnostics';
 import { interceptFirstFetch } from './fetch-trigger';
 import type { InstrumentationName } from './instrumentation-table';
 import { createLambdaHandlerInstrumentation } from './lambda-handler';
+import type { LambdaTracing } from './lambda-invocation';
 import { locateHandler } from './lambda-handler-file';
 import { installOnDemandLoader } from './on-demand-loader';
 
 // Nothing is built at start-up, not even http: a require of http triggers it,
 // and so does an ES module import of node:http where the loader hook is on.
 const EAGER: readonly InstrumentationName[] = [];
-
-export interface LambdaTracing {
-  parentPriority: ResolvedConfig['lambda']['parentPriority'];
-  flushTimeoutMs: number;
-  flushAll(): Promise<void>;
-}
 
 export interface EnabledInstrumentations {
   /** What the ES module hook must include: package names, and the Lambda handler's absolute path. */

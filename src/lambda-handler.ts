@@ -7,25 +7,20 @@
  * exactly what they are without tracing.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
-import type { LambdaParentPriority } from './config';
 import type { HandlerLocation } from './lambda-handler-file';
-import { createHandlerWrapper } from './lambda-invocation';
-import { DISTRIBUTION_NAME, DISTRIBUTION_VERSION } from './version';
+import { createHandlerWrapper, type LambdaTracing } from './lambda-invocation';
+import { DISTRIBUTION_VERSION, LAMBDA_SCOPE } from './version';
 
-interface LambdaHandlerConfig {
+interface LambdaHandlerConfig extends LambdaTracing {
   handler: HandlerLocation;
-  parentPriority: LambdaParentPriority;
-  flushTimeoutMs: number;
-  flushAll: () => Promise<void>;
 }
 
 type Exports = Record<string, unknown>;
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-export const LAMBDA_SCOPE = `${DISTRIBUTION_NAME}/aws-lambda`;
 
 export function createLambdaHandlerInstrumentation(config: LambdaHandlerConfig): InstrumentationBase {
-  const { handler, parentPriority, flushTimeoutMs, flushAll } = config;
+  const { handler, ...tracing } = config;
   // A class per call because the base constructor calls init(), before any
   // field of a subclass could hold the configuration.
   class LambdaHandlerInstrumentation extends InstrumentationBase {
@@ -36,7 +31,7 @@ export function createLambdaHandlerInstrumentation(config: LambdaHandlerConfig):
     protected init(): InstrumentationNodeModuleDefinition[] {
       const patch = (exports: Exports): Exports => {
         if (typeof exports?.[handler.exportName] !== 'function') return exports;
-        const wrap = createHandlerWrapper({ tracer: this.tracer, parentPriority, flushTimeoutMs, flushAll });
+        const wrap = createHandlerWrapper({ ...tracing, tracer: this.tracer });
         this._wrap(exports, handler.exportName, (original: unknown) => wrap(original as AnyFunction));
         return exports;
       };

@@ -1,46 +1,42 @@
 /**
  * One span per Lambda invocation, wrapped around the user's handler:
- * - the parent is Lambda's X-Ray segment for THIS invocation (context.xRayTraceId,
- *   then the runtime's invoke store, then _X_AMZN_TRACE_ID) or the event's
- *   HTTP headers (or the context of its only message), in the configured priority;
+ * - its parent is Lambda's X-Ray segment for THIS invocation (context.xRayTraceId,
+ *   then the runtime's invoke store, then _X_AMZN_TRACE_ID) or the producer's
+ *   context in the event, as lambda/invocation-parent.ts decides; where the
+ *   event came from is read by lambda/event-sources/;
  * - queue, topic, stream and event-bus events get a consumer span under the
- *   invocation span, linked to each record's producer (lambda-messaging.ts);
+ *   invocation span, linked to each record's producer;
  * - the span covers the handler until its promise settles or it calls back,
  *   and records the error it fails with;
- * - spans are flushed before the runtime hears the outcome, within a budget,
- *   so a slow or dead collector never delays or fails an invocation;
+ * - spans are flushed before the runtime hears the outcome, within a budget;
+ *   a receiver that failed or made a flush wait is not waited for again until
+ *   it answers in time (export-gate.ts), so it costs one invocation, not each;
  * - everything about an invocation lives in that invocation's closure: Lambda
  *   Managed Instances run many invocations at once in one process.
  */
-import {
-  context as contextApi,
-  defaultTextMapGetter,
-  isSpanContextValid,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-  type Link,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
-import { AWSXRAY_TRACE_ID_HEADER, AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
-import { settleWithin } from './bounded';
-import type { LambdaParentPriority } from './config';
-import { createOnceLogger } from './diagnostics';
-import { readEventMessaging, type EventMessaging } from './lambda-messaging';
+import { context as contextApi, SpanKind, SpanStatusCode, trace, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
+import type { LambdaParentPriority, LambdaSamplingMode } from './config';
+import { readEventTrace } from './lambda/event-sources';
+import { chooseParent } from './lambda/invocation-parent';
+import { arnAccount } from './messaging/arn';
+import { INVOCATION_SAMPLING } from './sampler';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-export interface InvocationTracing {
-  tracer: Tracer;
+/** What the wrapper needs besides the tracer (see start.ts). */
+export interface LambdaTracing {
   parentPriority: LambdaParentPriority;
+  samplingMode: LambdaSamplingMode;
+  /** Most span links one event gives the consumer span. */
+  maxLinks: number;
   flushTimeoutMs: number;
-  /** Sends every finished span, including exports already in flight. */
-  flushAll(): Promise<void>;
+  /** Sends every finished span, waiting at most `ms`; resolves false when it gave up. Never rejects. */
+  flushWithin(ms: number): Promise<boolean>;
+}
+
+export interface InvocationTracing extends LambdaTracing {
+  tracer: Tracer;
 }
 
 /** The Lambda context fields we read; every one may be missing or malformed. */
@@ -53,7 +49,6 @@ interface LambdaContextLike {
   getRemainingTimeInMillis?: unknown;
 }
 
-const xray = new AWSXRayPropagator();
 // The runtime marks response-streaming handlers with this symbol; the wrapper must carry it.
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
 // A first invocation this long after init was a proactive initialization, not a cold start.
@@ -61,7 +56,6 @@ const PROACTIVE_INIT_MS = 10_000;
 
 /** Returns the function that replaces the user's handler; it keeps the handler's arity and markers. */
 export function createHandlerWrapper(tracing: InvocationTracing, env: Env = process.env): (original: AnyFunction) => AnyFunction {
-  const warnOnce = createOnceLogger();
   const initializedAt = Date.now() - Math.floor(process.uptime() * 1000);
   let invocationsStarted = 0;
   const isColdStart = (): boolean =>
@@ -73,7 +67,7 @@ export function createHandlerWrapper(tracing: InvocationTracing, env: Env = proc
       let invocation: Invocation;
       try {
         const lambdaContext = (streaming ? args[2] : args[1]) as LambdaContextLike | undefined;
-        invocation = startInvocation(tracing, args[0], lambdaContext, isColdStart(), env, warnOnce);
+        invocation = startInvocation(tracing, args[0], lambdaContext, isColdStart(), env);
       } catch {
         // Our bug must not cost the user's invocation.
         return original.apply(this, args);
@@ -142,32 +136,25 @@ function settleThenReport(returned: PromiseLike<unknown>, invocation: Invocation
   );
 }
 
-function startInvocation(
-  tracing: InvocationTracing,
-  event: unknown,
-  lambdaContext: LambdaContextLike | undefined,
-  coldStart: boolean,
-  env: Env,
-  warnOnce: (key: string, message: string) => void,
-): Invocation {
-  const messaging = eventMessaging(event, lambdaContext);
-  const parent = invocationParent(event, tracing.parentPriority, xrayTraceHeader(lambdaContext, env), messaging?.parent);
+function startInvocation(tracing: InvocationTracing, event: unknown, lambdaContext: LambdaContextLike | undefined, coldStart: boolean, env: Env): Invocation {
+  const source = readEventTrace(event, lambdaContext?.clientContext, tracing.maxLinks);
+  const { parent, sampling } = chooseParent(xrayTraceHeader(lambdaContext, env), source.upstream, tracing.parentPriority, tracing.samplingMode);
   const arn = stringOrUndefined(lambdaContext?.invokedFunctionArn);
-  const attributes: Record<string, string | boolean> = { 'faas.coldstart': coldStart };
+  const attributes: Record<string, string | boolean> = { 'faas.coldstart': coldStart, 'faas.trigger': source.trigger };
   const requestId = stringOrUndefined(lambdaContext?.awsRequestId);
   if (requestId !== undefined) attributes['faas.invocation_id'] = requestId;
   if (arn !== undefined) {
     attributes['cloud.resource_id'] = arn;
-    const account = arn.split(':')[4];
+    const account = arnAccount(arn);
     if (account) attributes['cloud.account.id'] = account;
   }
-  const trigger = faasTrigger(event);
-  if (trigger !== undefined) attributes['faas.trigger'] = trigger;
   const name = stringOrUndefined(lambdaContext?.functionName) ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda.invoke';
   // The message that became the parent is not linked as well.
-  const links = withoutParent(messaging?.links ?? [], parent);
-  const consumer = messaging?.consumer;
-  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, parent);
+  const links = withoutParent(source.links, parent);
+  const consumer = source.consumer;
+  // The sampling mark goes on the invocation span's start context only: its children are ordinary spans.
+  const startContext = sampling === undefined ? parent : parent.setValue(INVOCATION_SAMPLING, sampling);
+  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, startContext);
   let handlerContext = trace.setSpan(parent, span);
   let consumerSpan: Span | undefined;
   if (consumer !== undefined) {
@@ -184,19 +171,10 @@ function startInvocation(
         if (error !== undefined && error !== null) consumerSpan.setStatus({ code: SpanStatusCode.ERROR });
         consumerSpan.end();
       }
-      finished ??= endAndFlush(span, error, tracing, remaining, warnOnce);
+      finished ??= endAndFlush(span, error, tracing, remaining);
       return finished;
     },
   };
-}
-
-/** Producer contexts in the event; a malformed event costs the trace, never the invocation. */
-function eventMessaging(event: unknown, lambdaContext: LambdaContextLike | undefined): EventMessaging | undefined {
-  try {
-    return readEventMessaging(event, lambdaContext?.clientContext);
-  } catch {
-    return undefined;
-  }
 }
 
 function withoutParent(links: readonly Link[], parent: Context): Link[] {
@@ -205,21 +183,11 @@ function withoutParent(links: readonly Link[], parent: Context): Link[] {
   return links.filter((link) => link.context.spanId !== parentSpan.spanId || link.context.traceId !== parentSpan.traceId);
 }
 
-async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracing, remaining: () => number | undefined, warnOnce: (key: string, message: string) => void): Promise<void> {
+async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracing, remaining: () => number | undefined): Promise<void> {
   if (error !== undefined && error !== null) recordError(span, error);
   span.end();
-  const budget = flushBudget(tracing.flushTimeoutMs, remaining);
-  const settled = await settleWithin(
-    tracing.flushAll().catch(() => undefined),
-    budget,
-  );
-  if (!settled) {
-    warnOnce(
-      'flush-budget',
-      `flushing spans took longer than the ${budget} ms budget; the invocation returned without waiting ` +
-        '(remaining spans are sent with a later invocation). Raise OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS if this repeats.',
-    );
-  }
+  // A flush that runs out of budget is explained once by the export gate.
+  await tracing.flushWithin(flushBudget(tracing.flushTimeoutMs, remaining));
 }
 
 function recordError(span: Span, error: unknown): void {
@@ -275,69 +243,10 @@ function invokeStoreTraceId(): string | undefined {
   }
 }
 
-/**
- * The parent of an invocation span. The X-Ray context and the event's headers
- * are both read; `priority` says which wins when both are valid. The context
- * of a single-message event (`messageParent`) counts as the event's headers
- * when it has none. Baggage from the headers is kept either way.
- */
-export function invocationParent(event: unknown, priority: LambdaParentPriority, xrayHeader: string | undefined, messageParent?: Context): Context {
-  let fromHeaders = propagation.extract(ROOT_CONTEXT, lowerCaseHeaders(event), defaultTextMapGetter);
-  const headerSpan = trace.getSpanContext(fromHeaders);
-  let headersValid = headerSpan !== undefined && isSpanContextValid(headerSpan);
-  if (!headersValid && messageParent !== undefined) {
-    const messageSpan = trace.getSpanContext(messageParent);
-    if (messageSpan !== undefined && isSpanContextValid(messageSpan)) {
-      fromHeaders = messageParent;
-      headersValid = true;
-    }
-  }
-
-  const fromXray = xrayHeader ? trace.getSpanContext(xray.extract(ROOT_CONTEXT, { [AWSXRAY_TRACE_ID_HEADER]: xrayHeader }, defaultTextMapGetter)) : undefined;
-  const xrayValid = fromXray !== undefined && isSpanContextValid(fromXray);
-
-  if (xrayValid && (priority === 'xray-env' || !headersValid)) return trace.setSpanContext(fromHeaders, fromXray);
-  // The headers' parent; else their baggage only, or nothing: a new trace.
-  return fromHeaders;
-}
-
-function lowerCaseHeaders(event: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  const headers = isRecord(event) ? event.headers : undefined;
-  if (!isRecord(headers)) return out;
-  let count = 0;
-  for (const [key, value] of Object.entries(headers)) {
-    if (++count > 200) break; // a pathological event must not cost the invocation
-    if (typeof value === 'string') out[key.toLowerCase()] = value;
-  }
-  return out;
-}
-
-/** faas.trigger for the usual event sources; undefined when the shape is not recognised. */
-export function faasTrigger(event: unknown): string | undefined {
-  if (!isRecord(event)) return undefined;
-  const requestContext = event.requestContext;
-  if (isRecord(requestContext) && ('httpMethod' in event || 'http' in requestContext || 'elb' in requestContext)) return 'http';
-  if (typeof event.httpMethod === 'string') return 'http';
-  if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') return 'timer';
-  if (typeof event['detail-type'] === 'string' && 'detail' in event) return 'pubsub'; // EventBridge
-  const records = event.Records;
-  if (Array.isArray(records) && isRecord(records[0])) {
-    const source = records[0].eventSource ?? records[0].EventSource;
-    if (source === 'aws:sqs' || source === 'aws:sns') return 'pubsub';
-    if (source === 'aws:s3' || source === 'aws:dynamodb' || source === 'aws:kinesis') return 'datasource';
-  }
-  return 'other';
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -14,9 +14,6 @@
  *   and dd-trace (`_datadog`) write formats of their own.
  */
 import { context as contextApi, propagation, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
-import { DatadogPropagator } from './datadog-propagator';
 import { readSetting } from './settings';
 
 /** The carrier key dd-trace and Datadog's Lambda libraries use. */
@@ -117,22 +114,6 @@ export function w3cEntries(carrier: Record<string, string>): [string, string][] 
 // ---------------------------------------------------------------------------
 // Consumer side
 // ---------------------------------------------------------------------------
-
-// Fixed order, as for HTTP: X-Ray, then Datadog, then W3C; a later valid parent replaces an earlier one.
-const reader = new CompositePropagator({
-  propagators: [new AWSXRayPropagator(), new DatadogPropagator(false), new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-});
-
-const getter = {
-  keys: (carrier: Record<string, string>) => Object.keys(carrier),
-  get: (carrier: Record<string, string>, key: string) => carrier[key.toLowerCase()],
-};
-
-/** Reads a flat carrier of lower-case keys into `base`: a valid context found there replaces base's. */
-export function extractInto(base: Context, carrier: Record<string, string> | undefined): Context {
-  if (carrier === undefined) return base;
-  return reader.extract(base, carrier, getter);
-}
 
 /** A flat carrier from an object of header-like values: lower-case keys, strings only, bounded. */
 export function carrierFromObject(value: unknown, into: Record<string, string> = {}): Record<string, string> {

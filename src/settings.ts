@@ -54,6 +54,10 @@ export type LogLevelName = (typeof LOG_LEVELS)[number];
 export const LAMBDA_PARENT_PRIORITIES = ['xray-env', 'headers'] as const;
 export type LambdaParentPriority = (typeof LAMBDA_PARENT_PRIORITIES)[number];
 
+/** Whether X-Ray's sampling decides anything about an invocation span (see src/lambda/invocation-parent.ts). */
+export const LAMBDA_SAMPLING_MODES = ['all', 'xray-priority', 'xray'] as const;
+export type LambdaSamplingMode = (typeof LAMBDA_SAMPLING_MODES)[number];
+
 export const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 export type OtlpProtocol = (typeof PROTOCOLS)[number];
 
@@ -63,6 +67,8 @@ export type ResourceDetectorName = (typeof RESOURCE_DETECTORS)[number];
 
 /** The longest bound a duration setting takes. */
 export const MAX_TIMEOUT_MS = 60_000;
+/** The most spans held for a receiver that does not answer. */
+export const MAX_HELD_SPANS = 100_000;
 /** The most span links a Lambda consumer span may take from one event. */
 export const MAX_LAMBDA_LINKS = 1000;
 
@@ -224,6 +230,12 @@ export const SETTINGS = {
   OTEL_BSP_EXPORT_TIMEOUT: sdkSetting('export', 'ms a batch export may take (read by the batch span processor)', { default: '30000' }),
   OTEL_BSP_MAX_QUEUE_SIZE: sdkSetting('export', 'spans held while export is slow; more are dropped (read by the batch span processor)', { default: '2048' }),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: sdkSetting('export', 'spans per export request (read by the batch span processor)', { default: '512' }),
+  OTEL_XRAY_DD_EXPORT_HELD_SPANS: setting({
+    concern: 'export',
+    description: `spans held while the receiver is unreachable, hung or slow, sent when it answers again; beyond this the oldest are dropped, counted and reported once per outage (0 to ${MAX_HELD_SPANS})`,
+    default: '2048',
+    parse: (raw: string) => parseNonNegativeInt(raw, MAX_HELD_SPANS),
+  }),
 
   // --- sampling -----------------------------------------------------------------
   OTEL_TRACES_SAMPLER: setting({
@@ -260,7 +272,7 @@ export const SETTINGS = {
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: setting({
     concern: 'instrumentations',
     description: 'comma list of names (`express`) or packages (`@opentelemetry/instrumentation-express`); `none` is accepted; the `instrumentations` option replaces both variables',
-    defaultNote: 'all of [the table](#what-is-traced)',
+    defaultNote: 'all of [the table](instrumentations.md#what-is-traced)',
     option: { name: 'instrumentations', kind: 'list' },
     parse: parseNameList<InstrumentationName>({ noun: 'instrumentation', known: INSTRUMENTATION_NAMES, canonical: instrumentationNamed, rejectWhenNoneKnown: false }),
   }),
@@ -348,9 +360,17 @@ export const SETTINGS = {
     option: { name: 'lambdaParentPriority', kind: 'string' },
     parse: parseOneOf(LAMBDA_PARENT_PRIORITIES),
   }),
+  OTEL_XRAY_DD_LAMBDA_SAMPLING: setting({
+    concern: 'lambda',
+    description:
+      '`all`: every invocation is exported whatever X-Ray sampled, with Datadog\'s sampling priority from the event\'s upstream decision, else `OTEL_TRACES_SAMPLER` when set, else keep; ' +
+      '`xray-priority`: the same, but X-Ray\'s `Sampled` flag sets the priority when nothing upstream or configured did; `xray`: strict, an invocation X-Ray did not sample exports nothing (the behaviour before 0.2); see [sampling](lambda.md#sampling-what-reaches-datadog)',
+    default: 'all',
+    parse: parseOneOf(LAMBDA_SAMPLING_MODES),
+  }),
   OTEL_XRAY_DD_LAMBDA_FETCH_TAGS: setting({
     concern: 'lambda',
-    description: '`true`: inside Lambda, read the function\'s own tags once per sandbox (`GetFunction`; needs `lambda:GetFunction`) and put them on every span; see [function tags](#function-tags-as-trace-dimensions)',
+    description: '`true`: inside Lambda, read the function\'s own tags once per sandbox (`GetFunction`; needs `lambda:GetFunction`) and put them on every span; see [function tags](lambda.md#function-tags-as-trace-dimensions)',
     default: 'false',
     parse: parseBoolean,
   }),

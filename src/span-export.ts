@@ -1,115 +1,59 @@
 /**
- * OTLP/HTTP export with two guarantees the stock pipeline lacks:
- * - a failing collector yields one diagnostic per outage (and one when export
- *   recovers, with the count of spans lost), not an error line per batch;
- * - the exporter's HTTP connections are ours, so a shutdown that runs out of
- *   time can cut an in-flight request instead of holding the process open.
+ * The span pipeline: the batch processor, then the receiver gate
+ * (export-gate.ts) in front of one OTLP/HTTP request (otlp-transport.ts).
+ * Spans are encoded by the OpenTelemetry OTLP transformer, protobuf by
+ * default (2.65x smaller payloads than JSON, ~15% cheaper to encode).
  */
-import type * as http from 'node:http';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { OtlpProtocol } from './config';
-import { log } from './diagnostics';
+import { ReceiverGate } from './export-gate';
+import { createOtlpTransport } from './otlp-transport';
 import { redactUrl } from './url-redaction';
 
 export interface SpanPipeline {
   processor: BatchSpanProcessor;
   /** Destroys the exporter's sockets; pending requests fail at once. */
   dropConnections(): void;
-  /** Resolves when no export request is in flight, including ones the batch timer started. */
+  /** Resolves when the requests a flush should wait for have finished (see ReceiverGate.settled). */
   exportsSettled(): Promise<void>;
+  /** A flush gave up after `budgetMs`: the receiver is not waited for again until it answers in time. */
+  abandonWaiting(budgetMs: number): void;
 }
 
-export function createSpanPipeline(tracesEndpoint: string, protocol: OtlpProtocol): SpanPipeline {
-  const agents: http.Agent[] = [];
-  // Protobuf is the OTLP default: 2.65x smaller payloads than JSON, ~15% cheaper to encode.
-  const Exporter = protocol === 'http/json' ? OTLPJsonTraceExporter : OTLPProtoTraceExporter;
-  const otlp = new Exporter({
-    url: tracesEndpoint,
-    httpAgentOptions: (protocol: string) => {
-      // Loaded lazily so that instrumentation-http has patched the modules first.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = (protocol === 'https:' ? require('node:https') : require('node:http')) as typeof http;
-      const agent = new mod.Agent({ keepAlive: true });
-      agents.push(agent);
-      return agent;
-    },
-  });
-  const exporter = new ReportingExporter(otlp, redactUrl(tracesEndpoint));
-  return {
-    processor: new BatchSpanProcessor(exporter),
-    dropConnections: () => {
-      for (const agent of agents) agent.destroy();
-    },
-    exportsSettled: () => exporter.settled(),
+export interface PipelineOptions {
+  tracesEndpoint: string;
+  protocol: OtlpProtocol;
+  /** The longest a flush waits (the Lambda flush budget, or the shutdown bound); a fifth of it is "slow". */
+  flushBoundMs: number;
+  maxHeldSpans: number;
+  inLambda: boolean;
+}
+
+const LAMBDA_ADVICE =
+  'If the function sends to the Datadog Lambda Extension, its OTLP receiver is off unless DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT=localhost:4318 ' +
+  'is set on the function (and the extension layer is attached); if it sends to a collector, set OTEL_EXPORTER_OTLP_ENDPOINT to that collector.';
+const HOST_ADVICE = 'Check that an OpenTelemetry Collector listens there, or set OTEL_EXPORTER_OTLP_ENDPOINT to where one does.';
+
+export function createSpanPipeline(options: PipelineOptions): SpanPipeline {
+  const transport = createOtlpTransport(options.tracesEndpoint, options.protocol);
+  const serializer = options.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
+  const send = (spans: ReadableSpan[], background: boolean) => {
+    const body = serializer.serializeRequest(spans);
+    if (body === undefined) return Promise.resolve({ ok: false as const, ms: 0, kind: 'rejected' as const, detail: 'the spans could not be encoded' });
+    return transport.send(body, background);
   };
-}
-
-export class ReportingExporter implements SpanExporter {
-  private failingSince: number | undefined;
-  private lostSpans = 0;
-  private readonly inFlight = new Set<Promise<void>>();
-
-  constructor(
-    private readonly inner: SpanExporter,
-    private readonly endpoint: string,
-  ) {}
-
-  /** Resolves once every export started so far has finished. */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
-  }
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    let called = false;
-    let finished!: () => void;
-    const pending = new Promise<void>((resolve) => (finished = resolve));
-    this.inFlight.add(pending);
-    const done = (result: ExportResult): void => {
-      if (called) return;
-      called = true;
-      this.inFlight.delete(pending);
-      finished();
-      if (result.code === ExportResultCode.SUCCESS) {
-        if (this.failingSince !== undefined) {
-          log.warn(`span export to ${this.endpoint} recovered; ${this.lostSpans} span(s) were lost while it failed`);
-          this.failingSince = undefined;
-          this.lostSpans = 0;
-        }
-      } else {
-        if (this.failingSince === undefined) {
-          this.failingSince = Date.now();
-          log.warn(
-            `span export to ${this.endpoint} failed (${describe(result.error)}); spans are dropped until the collector answers, ` +
-              'the application is not affected. Check that an OpenTelemetry Collector listens there.',
-          );
-        }
-        this.lostSpans += spans.length;
-      }
-      // The loss is reported above; the batch processor would otherwise log the
-      // same failure again for every batch through the global error handler.
-      resultCallback({ code: ExportResultCode.SUCCESS });
-    };
-    try {
-      this.inner.export(spans, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
-    }
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-}
-
-function describe(error: Error | undefined): string {
-  if (!error) return 'unknown error';
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${error.message}` : error.message || error.name;
+  const gate = new ReceiverGate({
+    endpoint: redactUrl(options.tracesEndpoint),
+    slowAfterMs: Math.max(1, Math.floor(options.flushBoundMs / 5)),
+    maxHeldSpans: options.maxHeldSpans,
+    unreachableAdvice: options.inLambda ? LAMBDA_ADVICE : HOST_ADVICE,
+    send,
+  });
+  return {
+    processor: new BatchSpanProcessor(gate),
+    dropConnections: () => transport.close(),
+    exportsSettled: () => gate.settled(),
+    abandonWaiting: (budgetMs) => gate.abandonWaiting(budgetMs),
+  };
 }

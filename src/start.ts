@@ -81,7 +81,14 @@ export function startWith(options: StartOptions | undefined, esmHook: EsmHookMod
 }
 
 function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHandle {
-  const pipeline = createSpanPipeline(config.tracesEndpoint, config.protocol);
+  const inLambda = config.lambda.functionName !== undefined;
+  const pipeline = createSpanPipeline({
+    tracesEndpoint: config.tracesEndpoint,
+    protocol: config.protocol,
+    flushBoundMs: inLambda ? config.lambda.flushTimeoutMs : config.shutdownTimeoutMs,
+    maxHeldSpans: config.maxHeldSpans,
+    inLambda,
+  });
   const spanProcessors = config.keepUrlQuery ? [new DatadogNames(), pipeline.processor] : [new UrlQueryRedactor(), new DatadogNames(), pipeline.processor];
   const provider = new NodeTracerProvider({
     resource: createResource(config),
@@ -100,17 +107,25 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     await provider.forceFlush();
     await pipeline.exportsSettled();
   };
+  const bound = config.shutdownTimeoutMs;
+  /** Flushes within `ms`; a receiver that made it wait that long is not waited for again until it answers in time. */
+  const flushWithin = async (ms: number): Promise<boolean> => {
+    const settled = await settleWithin(flushAll(), ms);
+    if (!settled) pipeline.abandonWaiting(ms);
+    return settled;
+  };
   const hooked = enableInstrumentations(config, provider, {
     parentPriority: config.lambda.parentPriority,
+    samplingMode: config.lambda.samplingMode,
+    maxLinks: config.messaging.maxLinks,
     flushTimeoutMs: config.lambda.flushTimeoutMs,
-    flushAll,
+    flushWithin,
   });
   if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) {
     registerEsmHook(hooked.modules);
     hooked.watchImports();
   }
 
-  const bound = config.shutdownTimeoutMs;
   let stopped = false;
   const shutdown = async (): Promise<boolean> => {
     if (stopped) return true;
@@ -118,6 +133,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     removeExitHooks();
     const settled = await settleWithin(provider.shutdown(), bound);
     if (!settled) {
+      pipeline.abandonWaiting(bound);
       // Cut the in-flight export so it cannot hold the process open.
       pipeline.dropConnections();
       log.warn(`spans not yet accepted by ${redactUrl(config.tracesEndpoint)} within the ${bound} ms shutdown bound were dropped (OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS)`);
@@ -126,7 +142,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
   };
   // Inside Lambda, beforeExit is not the end of the process: the nodejs20.x/22.x
   // runtime completes callback invocations from it, in a sandbox that lives on.
-  const liveSandboxFlush = config.lambda.functionName !== undefined ? async () => void (await settleWithin(flushAll(), bound)) : undefined;
+  const liveSandboxFlush = inLambda ? async () => void (await flushWithin(bound)) : undefined;
   const removeExitHooks = config.exitHooks ? installExitHooks(shutdown, liveSandboxFlush) : () => {};
 
   log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${redactUrl(config.tracesEndpoint)}`);
@@ -135,7 +151,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     enabled: true,
     config: publicConfig(config, true),
     forceFlush: async () => {
-      if (!stopped) await settleWithin(flushAll(), bound);
+      if (!stopped) await flushWithin(bound);
     },
     shutdown: async () => {
       await shutdown();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter, trace, TraceFlags } from '@opentelemetry/api';
 import { startCollector } from './support/collector.mjs';
-import { startDatadogAgent, ddTraceEnv } from './support/datadog-agent.mjs';
+import { startDatadogAgent, ddTraceEnv, recordDdTraceHeaders } from './support/datadog-agent.mjs';
 import { startDatadogIntake } from './support/datadog-intake.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
 
@@ -24,21 +24,10 @@ before(async () => {
   intake = await startDatadogIntake();
   collector = await startCollector({ intakeUrl: intake.url });
   // Record real dd-trace headers: one kept trace, one rejected by a sampling rule.
-  let captured;
-  const sink = http.createServer((req, res) => {
-    captured = req.headers;
-    res.end('{}');
-  });
-  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
   for (const [name, extra] of [['kept', {}], ['rejected', { DD_TRACE_SAMPLE_RATE: '0' }]]) {
-    const dd = await startNode(['--require', 'dd-trace/init', path.join(fixtures, 'http-service.cjs')], {
-      env: cleanEnv(ddTraceEnv(agent.url, { DD_SERVICE: `recorder-${name}`, DD_TRACE_PROPAGATION_STYLE: 'datadog', DOWNSTREAM_URL: `http://127.0.0.1:${sink.address().port}/`, ...extra })),
-    });
-    await fetch(`http://127.0.0.1:${dd.match[1]}/call`);
-    await dd.stop();
+    const captured = await recordDdTraceHeaders({ agentUrl: agent.url, service: `recorder-${name}`, env: { DD_TRACE_PROPAGATION_STYLE: 'datadog', ...extra } });
     recorded[name] = Object.fromEntries(Object.entries(captured).filter(([k]) => k.startsWith('x-datadog-')));
   }
-  await new Promise((r) => sink.close(r));
 });
 after(async () => {
   await collector?.stop();

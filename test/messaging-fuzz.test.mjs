@@ -12,7 +12,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { readEventMessaging, MAX_LINK_BYTES } from '../dist/lambda-messaging.js';
+import { readEventTrace, MAX_LINK_BYTES } from '../dist/lambda/event-sources/index.js';
+import { createSampler } from '../dist/sampler.js';
 import { createHandlerWrapper } from '../dist/lambda-invocation.js';
 import { messageAttributesWithContext, withContext, withJsonKey, MAX_MESSAGE_ATTRIBUTES, MAX_CLIENT_CONTEXT } from '../dist/aws-sdk-messaging.js';
 import { DatadogPropagator } from '../dist/datadog-propagator.js';
@@ -121,11 +122,10 @@ test('consumer: 3,000 random events (malformed `_datadog`, non-string values, hu
     const clientContext = random() < 0.3 ? { custom: random() < 0.5 ? junk(random) : { traceparent: junk(random), 'x-datadog-trace-id': junk(random) } } : junk(random);
     const maxLinks = [0, 1, 5, DEFAULT_MAX_LINKS][i % 4];
     const started = performance.now();
-    const result = readEventMessaging(event, clientContext, maxLinks);
+    const result = readEventTrace(event, clientContext, maxLinks);
     const took = performance.now() - started;
     total += took;
     longest = Math.max(longest, took);
-    if (result === undefined) continue;
     assert.ok(result.links.length <= maxLinks, `event ${i}: ${result.links.length} links > ${maxLinks}`);
     if (result.links.length > 0) withLinks++;
     for (const link of result.links) assert.ok(trace.isSpanContextValid(link.context), `event ${i}: only valid contexts are linked`);
@@ -147,13 +147,13 @@ test('consumer: 10,000-record events of each source: links stop at the configure
   for (const [name, event] of Object.entries(events)) {
     for (const maxLinks of [DEFAULT_MAX_LINKS, 1000]) {
       const started = performance.now();
-      const result = readEventMessaging(event, undefined, maxLinks);
+      const result = readEventTrace(event, undefined, maxLinks);
       const took = performance.now() - started;
       assert.ok(result.links.length <= maxLinks);
       if (name !== 'no context') assert.ok(result.links.length > 0, name);
       const bytes = result.links.reduce((sum, l) => sum + 96 + (l.context.traceState?.serialize().length ?? 0) + 24 + String(l.attributes?.['messaging.message.id'] ?? '').length, 0);
       assert.ok(bytes <= MAX_LINK_BYTES, `${name}: ${bytes} bytes of links`);
-      assert.equal(result.parent, undefined, `${name}: a batch never offers a parent`);
+      assert.equal(result.upstream, undefined, `${name}: a batch never offers a parent`);
       assert.equal(result.consumer.attributes['messaging.batch.message_count'], 10_000);
       t.diagnostic(`${name}, max ${maxLinks}: ${result.links.length} links in ${took.toFixed(1)} ms`);
     }
@@ -169,7 +169,7 @@ test('consumer: single huge values (10 MiB attribute, body, Kinesis data, client
   };
   for (const [name, event] of Object.entries(cases)) {
     const started = performance.now();
-    const result = readEventMessaging(event, { custom: { traceparent: HUGE } }, 10);
+    const result = readEventTrace(event, { custom: { traceparent: HUGE } }, 10);
     t.diagnostic(`${name}: ${(performance.now() - started).toFixed(1)} ms`);
     assert.equal(result?.links.length ?? 0, 0, name);
   }
@@ -177,9 +177,9 @@ test('consumer: single huge values (10 MiB attribute, body, Kinesis data, client
 
 test('the invocation wrapper: hostile events (throwing getters, proxies, 10,000 records) never reach the handler as errors', async (t) => {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({ sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority: 'xray-env', flushTimeoutMs: 100, flushAll: async () => {} }, {});
+  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority: 'xray-env', samplingMode: 'all', maxLinks: 128, flushTimeoutMs: 100, flushWithin: async () => true }, {});
   const handler = wrap(async (event) => ({ ok: true, kind: typeof event }));
   const throwing = new Proxy({}, { get() { throw new Error('getter'); }, has() { throw new Error('has'); }, ownKeys() { throw new Error('keys'); } });
   const random = rng(99);

@@ -1,6 +1,7 @@
 // "What happens when things go wrong": fault injection on 127.0.0.1 against real traced
 // processes, plus fuzzing of the header and env-var parsing paths.
 import { test } from 'node:test';
+import { waitUntil } from './support/wait.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -103,10 +104,11 @@ test('a burst against a hanging collector: the queue bound holds memory, drops a
   }
 });
 
-test('collector restarts: spans after it returns are delivered; non-retryable answers are not retried', async () => {
+test('collector restarts: spans of the outage are held and delivered; rejected batches are not sent again; unavailable ones are', async () => {
   const port = await freePort();
   let receiver = await startOtlpReceiver({ port });
   const svc = await startNode([server], { env: cleanEnv({ NODE_OPTIONS: `--require ${registerCjs}`, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: 'restart' }) });
+  const paths = () => receiver.spans.map((x) => x.attributes['url.path']);
   try {
     await get(svc.match[1], '/before');
     await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/before'));
@@ -116,32 +118,40 @@ test('collector restarts: spans after it returns are delivered; non-retryable an
     receiver = await startOtlpReceiver({ port });
     await get(svc.match[1], '/after');
     await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/after'), 15_000);
-    // The span that ended while the collector was down is delivered by the exporter's retries.
+    // The span that ended while the collector was down was held and is delivered once it is back.
     await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/during'), 15_000);
 
-    // 400 is not retryable: exactly one request per batch.
+    // 400: the receiver refuses the batch; sending it again would fail again.
     receiver.setBehaviour(400);
     const before = receiver.requests.length;
     await get(svc.match[1], '/bad-request');
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(receiver.requests.length - before, 1, 'a 400 is not retried');
-    // 503 is retryable: the same batch is sent again.
+    // 503: the batch is held and sent again with backoff, the same batch each time.
     receiver.setBehaviour(503);
     const before503 = receiver.requests.length;
     await get(svc.match[1], '/unavailable');
     await new Promise((r) => setTimeout(r, 2500));
     const sent = receiver.requests.slice(before503);
-    assert.ok(sent.length >= 2, `a 503 is retried (${sent.length} requests)`);
+    assert.equal(sent.length, 3, `sent, then again 0.5 s and 1 s later (${sent.length} requests)`);
     assert.equal(new Set(sent.map((r) => r.body)).size, 1, 'retries resend the same batch');
-    // Back to healthy: one line says so, with the count of spans lost meanwhile.
+    // Back to healthy: the held batch arrives; each episode was said once.
     receiver.setBehaviour('ok');
-    await new Promise((r) => setTimeout(r, 3000)); // let the 503 retries run out
     await get(svc.match[1], '/back');
-    await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/back'), 15_000);
-    await new Promise((r) => setTimeout(r, 200));
-    const { stderr } = svc.output();
-    assert.equal(stderr.split('\n').filter((l) => /span export to \S+ failed \(/.test(l)).length, 1, stderr);
-    assert.match(stderr, /recovered; [1-9]\d* span\(s\) were lost while it failed/);
+    await receiver.waitFor((s) => s.some((x) => x.attributes['url.path'] === '/back') && s.some((x) => x.attributes['url.path'] === '/unavailable'), 15_000);
+    // The receiver double records every request it reads, answered or not.
+    assert.equal(paths().filter((p) => p === '/unavailable').length, 4, 'three attempts answered 503, then the one accepted');
+    assert.equal(paths().filter((p) => p === '/bad-request').length, 1, 'the one request answered 400');
+    const ourLines = () => svc.output().stderr.split('\n').filter((l) => l.includes('otel-xray-datadog:'));
+    // The recovery line follows the accepted request's answer.
+    await waitUntil(() => ourLines().length >= 5, { timeoutMs: 5_000, what: 'the second recovery line', seen: () => ourLines().join('\n') });
+    const lines = ourLines();
+    assert.equal(lines.length, 5, lines.join('\n'));
+    assert.match(lines[0], /span export to \S+ failed \(ECONNREFUSED\): nothing answers there\. Check that an OpenTelemetry Collector listens there/);
+    assert.match(lines[1], /recovered after \d+ s; [12] held span\(s\) are being sent, 0 span\(s\) were lost while it failed/);
+    assert.match(lines[2], /was rejected \(HTTP 400\): 1 span\(s\) dropped, not sent again/);
+    assert.match(lines[3], /failed \(HTTP 503\): the receiver cannot take spans now/);
+    assert.match(lines[4], /recovered after \d+ s; \d+ held span\(s\) are being sent, 0 span\(s\) were lost while it failed/);
   } finally {
     await svc.stop('SIGKILL');
     await receiver.close();

@@ -1,7 +1,10 @@
 // A Datadog Agent double for dd-trace on 127.0.0.1: accepts the trace payloads
 // dd-trace sends (msgpack, /v0.4/traces) and decodes them into spans.
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { decode } from '@msgpack/msgpack';
+import { cleanEnv, fixtures, repoRoot, startNode } from './processes.mjs';
 import { waitUntil } from './wait.mjs';
 
 export async function startDatadogAgent() {
@@ -58,4 +61,39 @@ export function ddTraceEnv(agentUrl, extra = {}) {
     DD_TRACE_FLUSH_INTERVAL: '100',
     ...extra,
   };
+}
+
+/** The Node binary a dd-trace major runs on: dd-trace 6 needs Node >= 22 (scripts/install-node.sh). */
+export function nodeForDdTrace(module) {
+  if (module !== 'dd-trace-6' || Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  return execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-node.sh'), '24'], { encoding: 'utf8' }).trim().split('\n').at(-1);
+}
+
+/**
+ * The headers a live dd-trace (`module`: 'dd-trace' = 5.x, 'dd-trace-6' = 6.x) sends on an
+ * outgoing request of test/fixtures/http-service.cjs, captured by a local sink: what a dd-trace
+ * host puts on a request to API Gateway, an SQS message or an invoke. `env` adds dd-trace
+ * settings (e.g. DD_TRACE_SAMPLE_RATE: '0' for a rejected trace).
+ */
+export async function recordDdTraceHeaders({ agentUrl, module = 'dd-trace', env = {}, service = 'recorder' }) {
+  let captured;
+  const sink = http.createServer((req, res) => {
+    captured = req.headers;
+    res.end('{}');
+  });
+  await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+  try {
+    const dd = await startNode(['--require', `${module}/init`, path.join(fixtures, 'http-service.cjs')], {
+      node: nodeForDdTrace(module),
+      env: cleanEnv(ddTraceEnv(agentUrl, { DD_SERVICE: service, DOWNSTREAM_URL: `http://127.0.0.1:${sink.address().port}/`, ...env })),
+    });
+    try {
+      await fetch(`http://127.0.0.1:${dd.match[1]}/call`);
+    } finally {
+      await dd.stop();
+    }
+    return captured;
+  } finally {
+    await new Promise((r) => sink.close(r));
+  }
 }

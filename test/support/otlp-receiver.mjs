@@ -5,7 +5,8 @@ import { waitUntil } from './wait.mjs';
 
 /**
  * behaviour: 'ok' (200), 'hang' (read the request, never answer), 'garbage' (tear the
- * connection down mid-response), a status code, or { status, headers } to answer with.
+ * connection down mid-response), a status code, or { status, headers, delayMs } to answer with
+ * (after delayMs, when given).
  * setBehaviour() changes it while running.
  */
 export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wantedPort = 0 } = {}) {
@@ -32,10 +33,14 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
         res.socket.end('HTTP/1.1 2\r\n\x00\x01garbage');
         return;
       }
-      const { status, headers } = typeof behaviour === 'object' ? behaviour : { status: behaviour === 'ok' ? 200 : behaviour, headers: {} };
+      const { status, headers = {}, delayMs = 0 } = typeof behaviour === 'object' ? behaviour : { status: behaviour === 'ok' ? 200 : behaviour };
       // An empty ExportTraceServiceResponse, in the request's encoding.
-      res.writeHead(status, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json', ...headers });
-      res.end(protobuf ? '' : '{}');
+      const answer = () => {
+        res.writeHead(status, { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json', ...headers });
+        res.end(protobuf ? '' : '{}');
+      };
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   });
   await new Promise((resolve, reject) => {

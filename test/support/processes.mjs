@@ -41,10 +41,10 @@ export function runNode(args, { env = cleanEnv(), cwd = repoRoot, timeoutMs = 20
   });
 }
 
-/** Starts a long-running node process; resolves once it prints a line matching `ready`. */
-export function startNode(args, { env = cleanEnv(), cwd = repoRoot, ready = /listening on (\d+)/, timeoutMs = 15_000 } = {}) {
+/** Starts a long-running node process (`node`: another Node binary); resolves once it prints a line matching `ready`. */
+export function startNode(args, { env = cleanEnv(), cwd = repoRoot, ready = /listening on (\d+)/, timeoutMs = 15_000, node = process.execPath } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

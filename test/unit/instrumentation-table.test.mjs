@@ -1,4 +1,4 @@
-// The instrumentation table in-process: what the README promises, what package.json ships,
+// The instrumentation table in-process: what docs/instrumentations.md promises, what package.json ships,
 // and how module requests map to the table's triggers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { packageOf, packageOfPath, packageOfUrl } from '../../dist/package-names
 import { repoRoot } from '../support/processes.mjs';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
-const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+const instrumentationsDoc = fs.readFileSync(path.join(repoRoot, 'docs', 'instrumentations.md'), 'utf8');
 const requireFromRepo = createRequire(path.join(repoRoot, 'package.json'));
 
 test('every shipped instrumentation is a pinned dependency sharing the one @opentelemetry/instrumentation', () => {
@@ -23,10 +23,10 @@ test('every shipped instrumentation is a pinned dependency sharing the one @open
   }
 });
 
-test("the README's What is traced table lists every instrumentation with its triggers, versions and package", () => {
+test('the What is traced table (docs/instrumentations.md) lists every instrumentation with its triggers, versions and package', () => {
   for (const [name, entry] of Object.entries(INSTRUMENTATION_TABLE)) {
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
-    assert.ok(row, `README row for ${name}`);
+    const row = instrumentationsDoc.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+    assert.ok(row, `docs/instrumentations.md row for ${name}`);
     assert.ok(row.includes(entry.supports), `${name}: supported versions "${entry.supports}" in:\n${row}`);
     for (const trigger of entry.triggers) assert.ok(row.includes(`\`${trigger}\``), `${name}: trigger ${trigger}`);
     if (entry.package) {

@@ -11,6 +11,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createHandlerWrapper, xrayTraceHeader } from '../../dist/lambda-invocation.js';
 import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from '../../dist/lambda-handler-file.js';
+import { createSampler } from '../../dist/sampler.js';
 
 contextApi.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -19,10 +20,23 @@ const xray = (root, parent) => `Root=1-${root.slice(0, 8)}-${root.slice(8)};Pare
 const ROOT_A = '6a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const ROOT_B = '6b000000000000000000000000000001';
 
-function setup({ flushAll = async () => {}, flushTimeoutMs = 1000, env = {} } = {}) {
+/** flushWithin as start.ts builds it: `flushAll` raced against the budget. */
+const within = (flushAll) => (ms) =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    flushAll().then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+
+function setup({ flushAll = async () => {}, flushTimeoutMs = 1000, env = {}, samplingMode = 'all', parentPriority = 'xray-env' } = {}) {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority: 'xray-env', flushTimeoutMs, flushAll }, env);
+  const provider = new BasicTracerProvider({
+    sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority, samplingMode, maxLinks: 128, flushTimeoutMs, flushWithin: within(flushAll) }, env);
   return { wrap, spans: () => exporter.getFinishedSpans() };
 }
 

@@ -1,15 +1,15 @@
-// The settings table (src/settings.ts) is the one declaration of every variable: the README's
-// configuration table must say what it says, and every declaration must be usable as declared.
+// The settings table (src/settings.ts) is the one declaration of every variable: the configuration
+// table of docs/configuration.md must say what it says, and every declaration must be usable as declared.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SETTINGS, OPTION_ONLY_SETTINGS, defaultOf, readSetting } from '../../dist/settings.js';
-import { renderSettingsBlock, settingsBlockOf, defaultCell, meaningCell, repoRoot } from '../../scripts/settings-table.mjs';
+import { renderSettingsBlock, settingsBlockOf, defaultCell, meaningCell, repoRoot, SETTINGS_DOC } from '../../scripts/settings-table.mjs';
 
-const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
-const block = settingsBlockOf(readme);
-/** README rows of the settings block, by the variable (or option) in their first cell. */
+const doc = fs.readFileSync(path.join(repoRoot, SETTINGS_DOC), 'utf8');
+const block = settingsBlockOf(doc);
+/** Rows of the settings block in docs/configuration.md, by the variable (or option) in their first cell. */
 const rowsByName = new Map(
   (block ?? '')
     .split('\n')
@@ -20,26 +20,26 @@ const rowsByName = new Map(
     }),
 );
 
-test('the README has the generated settings block', () => {
-  assert.ok(block, 'README.md keeps the settings table between its markers');
+test('docs/configuration.md has the generated settings block', () => {
+  assert.ok(block, `${SETTINGS_DOC} keeps the settings table between its markers`);
 });
 
-test('every declared variable is documented in the README with its default, option and meaning', () => {
+test('every declared variable is documented in docs/configuration.md with its default, option and meaning', () => {
   for (const [name, declaration] of Object.entries(SETTINGS)) {
     const cells = rowsByName.get(name);
-    assert.ok(cells, `README row for ${name} (run: npm run build && node scripts/settings-table.mjs --write)`);
+    assert.ok(cells, `${SETTINGS_DOC} row for ${name} (run: npm run build && node scripts/settings-table.mjs --write)`);
     assert.equal(cells[1], defaultCell(declaration), `${name}: default`);
     assert.equal(cells[2], declaration.option ? `\`${declaration.option.name}\`` : '', `${name}: start() option`);
     assert.equal(cells[3], meaningCell(declaration), `${name}: meaning`);
   }
   for (const [name, declaration] of Object.entries(OPTION_ONLY_SETTINGS)) {
     const cells = rowsByName.get(name);
-    assert.ok(cells, `README row for the start() option ${name}`);
+    assert.ok(cells, `${SETTINGS_DOC} row for the start() option ${name}`);
     assert.deepEqual(cells.slice(1), [declaration.defaultNote, declaration.description], `${name}`);
   }
 });
 
-test('the README documents no variable or option that is not declared', () => {
+test('docs/configuration.md documents no variable or option that is not declared', () => {
   const declared = new Set([...Object.keys(SETTINGS), ...Object.keys(OPTION_ONLY_SETTINGS)]);
   const undocumented = [...rowsByName.keys()].filter((name) => !declared.has(name));
   assert.deepEqual(undocumented, [], 'rows without a declaration in src/settings.ts');
@@ -85,7 +85,10 @@ test('readSetting: one variable through its declaration, for code that runs befo
 
 test('the table is the only place a variable is declared: every OTEL_*/DD_* name in src/ is in it', () => {
   // Not variables: names that only look like one.
-  const notVariables = { OTEL_XRAY_DD_LAYER_CHUNKS: 'a build-time constant the bundler defines (scripts/bundle.mjs)' };
+  const notVariables = {
+    OTEL_XRAY_DD_LAYER_CHUNKS: 'a build-time constant the bundler defines (scripts/bundle.mjs)',
+    DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT: "the Datadog Lambda Extension's variable, named in the advice for a refused export",
+  };
   const srcDir = path.join(repoRoot, 'src');
   const undeclared = new Map();
   for (const file of fs.readdirSync(srcDir, { recursive: true }).filter((f) => /\.m?ts$/.test(f))) {
