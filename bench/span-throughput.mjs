@@ -14,14 +14,14 @@ const N = Number(process.argv[3] ?? 1_000_000);
 if (mode === 'sdk' || mode === 'stock') {
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-  const { XRayDatadogIdGenerator } = require(path.join(repo, 'dist', 'trace-ids.js'));
-  const { createSampler } = require(path.join(repo, 'dist', 'sampler.js'));
-  const { UrlQueryRedactor } = require(path.join(repo, 'dist', 'url-redaction.js'));
-  const { DatadogNames } = require(path.join(repo, 'dist', 'datadog-names.js'));
+  const { XRayDatadogIdGenerator } = require(path.join(repo, 'dist', 'tracing', 'trace-ids.js'));
+  const { createSampler } = require(path.join(repo, 'dist', 'tracing', 'sampler.js'));
+  const { UrlQueryRedactor } = require(path.join(repo, 'dist', 'config', 'url-redaction.js'));
+  const { DatadogNames } = require(path.join(repo, 'dist', 'datadog', 'span-names.js'));
   const discard = { export: (spans, cb) => cb({ code: 0 }), shutdown: async () => {} };
   // 'stock' is the SDK with its defaults (random ids): this machine's ceiling for the pipeline.
   const provider = new NodeTracerProvider({
-    ...(mode === 'sdk' ? { idGenerator: new XRayDatadogIdGenerator(), sampler: createSampler({ name: 'parentbased_always_on', ratio: 1 }) } : {}),
+    ...(mode === 'sdk' ? { idGenerator: new XRayDatadogIdGenerator(), sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }) } : {}),
     spanProcessors: [
       ...(mode === 'sdk' ? [new UrlQueryRedactor(), new DatadogNames()] : []),
       new BatchSpanProcessor(discard, { maxQueueSize: 65536, maxExportBatchSize: 8192, scheduledDelayMillis: 100 }),

@@ -29,14 +29,19 @@ const common = {
   logLevel: 'warning',
 };
 
-// Stage 1 reaches stage 2 through require('./start'), kept as a file of its own. It reads
-// the instrumentation table for its triggers only: what builds an instrumentation is
-// never run there, so it is left out of stage 1 (stage 2 bundles it).
+// Stage 1 (the preload) is configuration and load triggers only: it may reach
+// src/config/ and src/loading/, and stage 2 only through require('./start'),
+// kept as a file of its own. Anything else it reaches fails the build, so the
+// boundary is a rule of the layout, not a list of files.
+const STAGE_1_FOLDERS = ['config', 'loading'].map((folder) => path.join(repo, 'src', folder) + path.sep);
 const stage1Only = {
   name: 'stage-1-only',
   setup(b) {
     b.onResolve({ filter: /^\.\/start$/ }, () => ({ path: './start.js', external: true }));
-    b.onResolve({ filter: /^\.\/(fastify-routes|instrumentation-package|log-correlation|aws-sdk-messaging)$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      if (args.path === path.join(repo, 'src', 'preload.ts') || STAGE_1_FOLDERS.some((folder) => args.path.startsWith(folder))) return undefined;
+      return { errors: [{ text: `stage 1 (the preload) reaches ${path.relative(repo, args.path)}: only src/config/ and src/loading/ may be loaded before tracing starts` }] };
+    });
   },
 };
 
@@ -58,13 +63,13 @@ export async function bundlePreload(dir) {
     metafile: true,
   });
 
-  const { INSTRUMENTATION_TABLE } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentation-table.js')).href)).default;
-  const { SHARED_MODULES_KEY, chunkName } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentation-package.js')).href)).default;
+  const { INSTRUMENTATION_CATALOG } = (await import(pathToFileURL(path.join(repo, 'dist', 'loading', 'instrumentation-catalog.js')).href)).default;
+  const { SHARED_MODULES_KEY, chunkName } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentations', 'package-loader.js')).href)).default;
   const shared = ['@opentelemetry/api', '@opentelemetry/instrumentation'];
   const banner =
     `var require = ((own) => { const shared = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES_KEY.description)})] || {}; ` +
     'return Object.assign((id) => (Object.prototype.hasOwnProperty.call(shared, id) ? shared[id] : own(id)), own); })(require);';
-  const packages = [...new Set(Object.values(INSTRUMENTATION_TABLE).map((entry) => entry.package).filter(Boolean))];
+  const packages = [...new Set(Object.values(INSTRUMENTATION_CATALOG).map((entry) => entry.package).filter(Boolean))];
   const requireFromRepo = createRequire(path.join(repo, 'package.json'));
   await Promise.all(
     packages.map((pkg) =>

@@ -10,3 +10,4 @@ for major in 22 24; do bash scripts/install-node.sh "$major" >/dev/null; done
 for combo in "20 3" "22 3" "22 4" "24 4"; do bash scripts/build-ric.sh $combo >/dev/null; done
 bash scripts/install-test-services.sh
 python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
+bash scripts/install-haproxy.sh && bash scripts/install-sigv4-verifier.sh

@@ -1,5 +1,5 @@
 // The configuration tables of docs/configuration.md, rendered from the settings table (src/settings.ts,
-// built to dist/settings.js). `node scripts/settings-table.mjs` prints them; `--write` replaces the block
+// built to dist/config/settings.js). `node scripts/settings-table.mjs` prints them; `--write` replaces the block
 // between the markers in docs/configuration.md. test/unit/settings.test.mjs checks that page against them.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,7 +60,7 @@ export function settingsBlockOf(text) {
 }
 
 function main() {
-  const settings = require(path.join(repoRoot, 'dist', 'settings.js'));
+  const settings = require(path.join(repoRoot, 'dist', 'config', 'settings.js'));
   const block = renderSettingsBlock(settings);
   if (!process.argv.includes('--write')) {
     console.log(block);

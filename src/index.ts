@@ -1,3 +1,3 @@
 export { start, type TracingHandle } from './start';
-export type { StartOptions, TracingConfig, PropagatorName, InstrumentationName, LambdaParentPriority } from './config';
-export { datadogTraceId } from './trace-ids';
+export type { StartOptions, TracingConfig, PropagatorName, InstrumentationName, LambdaParentPriority } from './config/resolved-config';
+export { datadogTraceId } from './tracing/trace-ids';

@@ -12,9 +12,10 @@
  * import.
  */
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { resolveConfig, type ResolvedConfig } from './config';
-import { deferStart } from './deferred-start';
-import { installDiagLogger, log } from './diagnostics';
+import { resolveConfig } from './config/resolve-config';
+import { type ResolvedConfig } from './config/resolved-config';
+import { deferStart } from './loading/deferred-start';
+import { installDiagLogger, log } from './config/diagnostics';
 import type { EsmHookMode } from './start';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the SDK is loaded only when tracing starts */

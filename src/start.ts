@@ -5,22 +5,23 @@
  */
 import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { DEFERRED_PROVIDER_KEY } from './deferred-start';
-import { publicConfig, resolveConfig, type ResolvedConfig, type StartOptions, type TracingConfig } from './config';
-import { settleWithin } from './bounded';
-import { installDiagLogger, log } from './diagnostics';
-import { installExitHooks } from './exit-hooks';
-import { enableInstrumentations } from './instrumentations';
-import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from './lambda-handler-file';
-import { registerEsmHook } from './esm-hook';
-import { createPropagator } from './propagation';
-import { createResource } from './resource';
-import { createSampler } from './sampler';
-import { DatadogNames } from './datadog-names';
-import { createSpanPipeline } from './span-export';
-import { XRayDatadogIdGenerator } from './trace-ids';
-import { describeSettings } from './describe-settings';
-import { redactUrl, UrlQueryRedactor } from './url-redaction';
+import { DEFERRED_PROVIDER_KEY } from './loading/deferred-start';
+import { resolveConfig } from './config/resolve-config';
+import { publicConfig, type ResolvedConfig, type StartOptions, type TracingConfig } from './config/resolved-config';
+import { settleWithin } from './tracing/bounded';
+import { installDiagLogger, log } from './config/diagnostics';
+import { installExitHooks } from './tracing/exit-hooks';
+import { enableInstrumentations } from './instrumentations/enable';
+import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from './lambda/handler-file';
+import { registerEsmHook } from './loading/esm-hook';
+import { createPropagator } from './tracing/propagation';
+import { createResource } from './tracing/resource';
+import { createSampler } from './tracing/sampler';
+import { DatadogNames } from './datadog/span-names';
+import { createSpanPipeline, type SpanPipeline } from './tracing/span-pipeline';
+import { XRayDatadogIdGenerator } from './tracing/trace-ids';
+import { describeSettings } from './config/describe-settings';
+import { redactUrl, UrlQueryRedactor } from './config/url-redaction';
 
 export interface TracingHandle {
   /** False when tracing is off (OTEL_SDK_DISABLED=true, or start-up failed). */
@@ -81,6 +82,33 @@ export function startWith(options: StartOptions | undefined, esmHook: EsmHookMod
 }
 
 function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHandle {
+  const tracing = createTracing(config);
+  const hooked = enableInstrumentations(config, tracing.provider, {
+    parentPriority: config.lambda.parentPriority,
+    samplingMode: config.lambda.samplingMode,
+    maxLinks: config.messaging.maxLinks,
+    flushTimeoutMs: config.lambda.flushTimeoutMs,
+    flushWithin: tracing.flushWithin,
+  });
+  if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) {
+    registerEsmHook(hooked.modules);
+    hooked.watchImports();
+  }
+  const handle = handleOf(config, tracing);
+  log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${redactUrl(config.tracesEndpoint)}`);
+  for (const line of describeSettings(config)) log.debug(line);
+  return handle;
+}
+
+interface Tracing {
+  provider: NodeTracerProvider;
+  pipeline: SpanPipeline;
+  /** Flushes within `ms`; a receiver that made it wait that long is not waited for again until it answers in time. */
+  flushWithin(ms: number): Promise<boolean>;
+}
+
+/** The registered provider: ids, sampler, span processors, export, propagators. */
+function createTracing(config: ResolvedConfig): Tracing {
   const inLambda = config.lambda.functionName !== undefined;
   const pipeline = createSpanPipeline({
     tracesEndpoint: config.tracesEndpoint,
@@ -107,25 +135,17 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     await provider.forceFlush();
     await pipeline.exportsSettled();
   };
-  const bound = config.shutdownTimeoutMs;
-  /** Flushes within `ms`; a receiver that made it wait that long is not waited for again until it answers in time. */
   const flushWithin = async (ms: number): Promise<boolean> => {
     const settled = await settleWithin(flushAll(), ms);
     if (!settled) pipeline.abandonWaiting(ms);
     return settled;
   };
-  const hooked = enableInstrumentations(config, provider, {
-    parentPriority: config.lambda.parentPriority,
-    samplingMode: config.lambda.samplingMode,
-    maxLinks: config.messaging.maxLinks,
-    flushTimeoutMs: config.lambda.flushTimeoutMs,
-    flushWithin,
-  });
-  if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) {
-    registerEsmHook(hooked.modules);
-    hooked.watchImports();
-  }
+  return { provider, pipeline, flushWithin };
+}
 
+/** The handle: flush and shutdown within the bound, and the exit hooks that use them. */
+function handleOf(config: ResolvedConfig, { provider, pipeline, flushWithin }: Tracing): TracingHandle {
+  const bound = config.shutdownTimeoutMs;
   let stopped = false;
   const shutdown = async (): Promise<boolean> => {
     if (stopped) return true;
@@ -142,11 +162,8 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
   };
   // Inside Lambda, beforeExit is not the end of the process: the nodejs20.x/22.x
   // runtime completes callback invocations from it, in a sandbox that lives on.
-  const liveSandboxFlush = inLambda ? async () => void (await flushWithin(bound)) : undefined;
+  const liveSandboxFlush = config.lambda.functionName !== undefined ? async () => void (await flushWithin(bound)) : undefined;
   const removeExitHooks = config.exitHooks ? installExitHooks(shutdown, liveSandboxFlush) : () => {};
-
-  log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${redactUrl(config.tracesEndpoint)}`);
-  for (const line of describeSettings(config)) log.debug(line);
   return {
     enabled: true,
     config: publicConfig(config, true),

@@ -12,8 +12,8 @@ import { startDatadogIntake } from './support/datadog-intake.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
 
 const require = createRequire(import.meta.url);
-const { DatadogPropagator } = require(path.join(repoRoot, 'dist', 'datadog-propagator.js'));
-const { XRayDatadogIdGenerator } = require(path.join(repoRoot, 'dist', 'trace-ids.js'));
+const { DatadogPropagator } = require(path.join(repoRoot, 'dist', 'datadog', 'propagator.js'));
+const { XRayDatadogIdGenerator } = require(path.join(repoRoot, 'dist', 'tracing', 'trace-ids.js'));
 
 let agent;
 let intake;

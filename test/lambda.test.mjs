@@ -1,5 +1,6 @@
 // Lambda: real handler modules loaded the way the Node.js runtime loads them, in child
 // processes with the preload, spans captured by a local OTLP receiver.
+// node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';

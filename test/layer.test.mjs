@@ -1,5 +1,6 @@
 // The Lambda layer as Lambda uses it: the zip unpacked into an /opt-like directory,
 // AWS_LAMBDA_EXEC_WRAPPER-style exec wrapper in front of the runtime, no NODE_OPTIONS of ours.
+// node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,5 +1,6 @@
 // The preload entry points in real processes: --require (CommonJS) and --import (ES modules),
 // two traced services talking HTTP on 127.0.0.1, spans captured as OTLP by a local receiver.
+// node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';

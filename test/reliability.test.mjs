@@ -1,23 +1,15 @@
 // "What happens when things go wrong": fault injection on 127.0.0.1 against real traced
-// processes, plus fuzzing of the header and env-var parsing paths.
+// processes. The header and env-var fuzzing is in-process: test/unit/tracing/propagation-fuzz.test.mjs
+// and test/unit/config/fuzz.test.mjs.
 import { test } from 'node:test';
-import { waitUntil } from './support/wait.mjs';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { ROOT_CONTEXT, defaultTextMapGetter, trace, isSpanContextValid } from '@opentelemetry/api';
 import { startOtlpReceiver } from './support/otlp-receiver.mjs';
 import { freePort } from './support/collector.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
-
-const require = createRequire(import.meta.url);
-const { createPropagator } = require(path.join(repoRoot, 'dist', 'propagation.js'));
-const { resolveConfig, DEFAULT_PROPAGATORS } = require(path.join(repoRoot, 'dist', 'config.js'));
-const { SETTINGS, OPTION_ONLY_SETTINGS } = require(path.join(repoRoot, 'dist', 'settings.js'));
-const { describeSettings } = require(path.join(repoRoot, 'dist', 'describe-settings.js'));
-const { parseHttpUrl } = require(path.join(repoRoot, 'dist', 'env-values.js'));
+import { waitUntil } from './support/wait.mjs';
 const server = path.join(fixtures, 'guarded-server.cjs');
 
 const agent = new http.Agent({ keepAlive: true });
@@ -156,77 +148,6 @@ test('collector restarts: spans of the outage are held and delivered; rejected b
     await svc.stop('SIGKILL');
     await receiver.close();
   }
-});
-
-test('fuzz: malformed X-Amzn-Trace-Id / traceparent / Datadog headers never throw and never yield an invalid parent', () => {
-  const propagator = createPropagator({ propagators: DEFAULT_PROPAGATORS, datadogInjection: false });
-  let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pieces = ['Root=', '1-', 'Parent=', 'Sampled=', ';', '=', '-', '1', '0', 'ffffffff', '5759e988', 'bd862e3fe1be46a994272793', '53995c3f42cd8ad8', '\u0000', '\u202e', '😀', ' ', '\t', '00-', 'x'.repeat(5000), '18446744073709551616', '-1'];
-  const randomValue = () => Array.from({ length: Math.floor(rand() * 12) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
-  let withParent = 0;
-  const started = Date.now();
-  for (let i = 0; i < 5000; i++) {
-    const carrier = {
-      'x-amzn-trace-id': randomValue(),
-      traceparent: randomValue(),
-      'x-datadog-trace-id': randomValue(),
-      'x-datadog-parent-id': randomValue(),
-      'x-datadog-tags': randomValue(),
-      baggage: randomValue(),
-    };
-    const sc = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter));
-    if (sc) {
-      assert.ok(isSpanContextValid(sc), `invalid parent from ${JSON.stringify(carrier).slice(0, 200)}`);
-      withParent++;
-    }
-  }
-  assert.ok(Date.now() - started < 10_000, 'no pathological slowness');
-  assert.ok(withParent < 5000, 'random input mostly starts new traces');
-});
-
-test('fuzz: garbage in every declared variable and start() option never throws, keeps tracing on, warns once per value', () => {
-  // Driven by the settings table: a newly declared variable or option is fuzzed without a change here.
-  const variables = Object.keys(SETTINGS);
-  const options = [...Object.values(SETTINGS).flatMap((d) => (d.option ? [d.option.name] : [])), ...Object.keys(OPTION_ONLY_SETTINGS)];
-  const labels = new Set([...variables, ...options.map((o) => `start({ ${o} })`), 'start(options)']);
-  const nasty = ['', ' ', 'abc', '-1', '1e309', 'NaN', '\u0000\u0001\u0002', '%E0%A4%A', 'a=b=c', ',,,,', ':::', 'k:v k2', '😀=😀', 'x'.repeat(100_000), '0x10', 'true false', 'http://', 'ftp://x', '\n\r\t', 'grpc', 'none'];
-  // Credentials go where they are expected (URLs, secret settings) and must never be printed from there.
-  const urlSecrets = ['https://user:s3cr3t@collector:4318/v1/traces?k=s3cr3t', 'ftp://user:s3cr3t@x/?s3cr3t', 'user:s3cr3t@collector:4318', 'http://user:s3cr3t@bad host/?s3cr3t', 'http://s3cr3t@x:1#s3cr3t'];
-  const secretFor = (name) => (SETTINGS[name].secret ? ['authorization=Bearer s3cr3t'] : SETTINGS[name].parse === parseHttpUrl ? urlSecrets : undefined);
-  const urlOptions = Object.values(SETTINGS).filter((d) => d.option && d.parse === parseHttpUrl).map((d) => d.option.name);
-  const nastyOptions = [5, -1, Number.NaN, Infinity, 1e21, 1.5, true, null, {}, [], ['b3'], [1, 2], ['express', 'bogus'], 'x'.repeat(100_000), 'headers', 10n, () => 1, { a: 5 }, { toJSON() { throw new Error('no'); } }, ...nasty];
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const any = (list) => list[Math.floor(rand() * list.length)];
-  const started = Date.now();
-  for (let i = 0; i < 3000; i++) {
-    const env = {};
-    for (const v of variables) if (rand() < 0.6) env[v] = secretFor(v) && rand() < 0.5 ? any(secretFor(v)) : any(nasty) + (rand() < 0.3 ? any(nasty) : '');
-    const startOptions = {};
-    for (const o of options) if (rand() < 0.3) startOptions[o] = urlOptions.includes(o) && rand() < 0.5 ? any(urlSecrets) : any(nastyOptions);
-    const config = resolveConfig(env, startOptions, () => undefined);
-    assert.equal(typeof config.service, 'string');
-    assert.ok(config.service.length > 0);
-    assert.ok(/^https?:\/\//.test(config.tracesEndpoint), config.tracesEndpoint);
-    assert.ok(['http/protobuf', 'http/json'].includes(config.protocol), config.protocol);
-    assert.ok(config.sampler.ratio >= 0 && config.sampler.ratio <= 1);
-    assert.ok(Number.isFinite(config.shutdownTimeoutMs) && config.shutdownTimeoutMs >= 0);
-    assert.ok(Number.isFinite(config.lambda.flushTimeoutMs) && config.lambda.flushTimeoutMs >= 0);
-    assert.equal(config.disabled, /^\s*(true|1)\s*$/i.test(env.OTEL_SDK_DISABLED ?? ''), 'only OTEL_SDK_DISABLED turns tracing off');
-    assert.doesNotThrow(() => createPropagator(config));
-    const seen = new Set();
-    for (const w of config.warnings) {
-      assert.ok(w.length < 600, 'a warning stays one readable line');
-      const label = w.slice(0, w.indexOf(': '));
-      assert.ok(labels.has(label), `a warning names a declared variable or option: ${w.slice(0, 200)}`);
-      assert.ok(!seen.has(label), `one warning per variable or option: ${label}`);
-      seen.add(label);
-    }
-    const printed = [...config.warnings, ...describeSettings(config)].join('\n');
-    assert.ok(!printed.includes('s3cr3t'), `no credentials printed: ${printed.slice(0, 2000)}`);
-  }
-  assert.ok(Date.now() - started < 30_000, 'no pathological slowness');
 });
 
 test('secrets: DD_API_KEY is never logged, query strings and auth headers do not become span attributes', async () => {

@@ -1,4 +1,5 @@
 // import { start } from 'otel-xray-datadog': the setup-module entry point, in real processes.
+// node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';

@@ -21,8 +21,8 @@
  */
 import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext, type TextMapGetter } from '@opentelemetry/api';
 import { AWSXRAY_TRACE_ID_HEADER, AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
-import { datadogPriorityOf } from '../datadog-propagator';
-import type { LambdaParentPriority, LambdaSamplingMode } from '../settings';
+import { datadogPriorityOf } from '../datadog/propagator';
+import type { LambdaParentPriority, LambdaSamplingMode } from '../config/settings';
 
 /** What the sampler needs to decide an invocation span's Datadog priority (sampler.ts). */
 export interface InvocationSampling {
@@ -41,12 +41,7 @@ export interface ParentChoice {
 const xray = new AWSXRayPropagator();
 const getter: TextMapGetter<Record<string, string>> = { keys: (c) => Object.keys(c), get: (c, k) => c[k] };
 
-export function chooseParent(
-  xrayHeader: string | undefined,
-  upstream: Context | undefined,
-  priority: LambdaParentPriority,
-  mode: LambdaSamplingMode,
-): ParentChoice {
+export function chooseParent(xrayHeader: string | undefined, upstream: Context | undefined, priority: LambdaParentPriority, mode: LambdaSamplingMode): ParentChoice {
   const fromEvent = upstream ?? ROOT_CONTEXT;
   const eventSpan = valid(trace.getSpanContext(fromEvent));
   const segment = xrayHeader ? valid(trace.getSpanContext(xray.extract(ROOT_CONTEXT, { [AWSXRAY_TRACE_ID_HEADER]: xrayHeader }, getter))) : undefined;

@@ -9,6 +9,9 @@ import { repoRoot } from './processes.mjs';
 
 export const STATS_GATE = '--feature-gates=-exporter.datadogexporter.DisableAPMStats';
 export const shippedConfig = path.join(repoRoot, 'collector-config', 'collector.yaml');
+export const agentConfig = path.join(repoRoot, 'collector-config', 'agent.yaml');
+export const gatewayConfig = path.join(repoRoot, 'collector-config', 'gateway.yaml');
+export const gatewayXrayConfig = path.join(repoRoot, 'collector-config', 'gateway-xray.yaml');
 
 let binary;
 export function collectorBinary() {
@@ -97,4 +100,106 @@ export async function startCollector({ intakeUrl, config = shippedConfig, env: e
       return result;
     },
   };
+}
+
+/** Prometheus text exposition -> [{ name, labels, value }]. */
+export function parsePrometheus(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/);
+    if (!m) continue;
+    const labels = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/** Sum of the samples called `name` whose labels include every pair of `where`. */
+export function metricSum(samples, name, where = {}) {
+  return samples
+    .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/**
+ * Runs the real collector with `configs` (paths; an `overlay` YAML text is written to a temp file
+ * and loaded last) and exactly the environment `env` (see collectorEnv). Resolves once its
+ * health_check answers on `healthPort`. The handle can stop, SIGKILL and restart it with the
+ * same arguments (same ports, same disk queue directory); logs of every run are kept.
+ */
+export async function launchCollector({ name, configs, overlay, env, healthPort, metricsPort, featureGates = [STATS_GATE], readyTimeoutMs = 30_000 }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `otelcol-${name}-`));
+  const files = [...configs];
+  if (overlay !== undefined) {
+    const file = path.join(dir, 'overlay.yaml');
+    fs.writeFileSync(file, overlay);
+    files.push(file);
+  }
+  const args = [...files.flatMap((c) => ['--config', c]), ...featureGates];
+  const runs = [];
+  let child;
+  let exited;
+
+  const start = async () => {
+    const run = { log: '' };
+    runs.push(run);
+    child = spawn(collectorBinary(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d) => (run.log += d));
+    child.stderr.on('data', (d) => (run.log += d));
+    const current = child;
+    exited = new Promise((resolve) => current.on('close', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + readyTimeoutMs;
+    for (;;) {
+      if (current.exitCode !== null || current.signalCode !== null) throw new Error(`collector ${name} exited (${current.exitCode ?? current.signalCode}) before it was healthy:\n${run.log}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${healthPort}/`);
+        if (res.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        current.kill('SIGKILL');
+        throw new Error(`collector ${name} not healthy within ${readyTimeoutMs} ms:\n${run.log}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await start();
+
+  const handle = {
+    name,
+    dir,
+    get pid() {
+      return child.pid;
+    },
+    /** The current run's output, or every run's with `all`. */
+    log: (all = false) => (all ? runs.map((r) => r.log).join('\n') : runs.at(-1).log),
+    running: () => child.exitCode === null && child.signalCode === null,
+    async metrics() {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      return parsePrometheus(await res.text());
+    },
+    /** Ends the current process (SIGTERM: a graceful shutdown; SIGKILL: none). */
+    async stop(signal = 'SIGTERM') {
+      if (handle.running()) child.kill(signal);
+      return exited;
+    },
+    async restart() {
+      await handle.stop();
+      await start();
+    },
+    /** Stops it and removes its temp directory (disk queues included). */
+    async dispose() {
+      await handle.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    /** Resident memory of the current process, in bytes (Linux /proc). */
+    rssBytes() {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;
+    },
+  };
+  return handle;
 }

@@ -136,10 +136,11 @@ function run(file, args, { owner, cwd } = {}) {
 
 /**
  * Spawns a server, waits until its log says `readyText`, and returns a handle whose stop()
- * sends `stopSignal`, waits (SIGKILL after STOP_TIMEOUT_MS) and removes `dir`.
+ * sends `stopSignal`, waits (SIGKILL after STOP_TIMEOUT_MS) and removes `dir`. `env`: the
+ * server's environment (default: this process's).
  */
-async function startServer({ name, file, args, owner, dir, readyText, stopSignal = 'SIGTERM' }) {
-  const child = spawn(file, args, { uid: owner?.uid, gid: owner?.gid, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startServer({ name, file, args, owner, dir, readyText, stopSignal = 'SIGTERM', env }) {
+  const child = spawn(file, args, { uid: owner?.uid, gid: owner?.gid, cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
@@ -303,3 +304,9 @@ export async function startRedis() {
   });
   return handle({ port, user: 'default', password: pass, database: '0', url: `redis://default:${pass}@${HOST}:${port}/0` }, server, startedAt);
 }
+
+// ---------------------------------------------------------------- for other servers
+
+// The same process handling (free port, temporary directory, ready line, stop on exit) for the
+// message brokers and FerretDB of test/support/brokers.mjs.
+export { startServer, tempDir, removeDir, run as runTool };

@@ -4,12 +4,11 @@
  * String or Binary) unpacked, and single attributes (traceparent,
  * x-datadog-*, x-amzn-trace-id...) written over it. Bounded in keys and bytes.
  */
-import { DATADOG_KEY, MAX_CARRIER_BYTES, parseDatadogJson } from '../../messaging-carriers';
+import { DATADOG_KEY, MAX_CARRIER_BYTES, MAX_KEY_LENGTH, parseDatadogJson } from '../../messaging/carriers';
 import type { Carrier } from './upstream';
 import { isRecord, stringOf } from './types';
 
 const MAX_ATTRIBUTES_READ = 20;
-const MAX_KEY_LENGTH = 128;
 // Keys a message attribute may carry a context under (lower-case).
 const CONTEXT_ATTRIBUTE = /^(x-amzn-trace-id|traceparent|tracestate|baggage|x-datadog-[a-z-]+)$/;
 

@@ -3,7 +3,7 @@
  * dd-trace and our producer write) or `detail.traceparent`/`tracestate`.
  * Scheduled events are timers.
  */
-import { carrierFromObject, DATADOG_KEY, MAX_CARRIER_BYTES } from '../../messaging-carriers';
+import { carrierFromObject, DATADOG_KEY, MAX_CARRIER_BYTES } from '../../messaging/carriers';
 import { boundedId, consumerSpan } from './records';
 import { type Carrier, upstreamContext, validSpanContext } from './upstream';
 import { type Budget, type EventTrace, isRecord } from './types';

@@ -6,12 +6,11 @@
  * (base64 JSON, as Datadog's libraries write it): the authorizer's span is
  * then the parent, as it ran between the caller and this function.
  */
-import { MAX_CARRIER_BYTES, parseDatadogJson } from '../../messaging-carriers';
+import { MAX_CARRIER_BYTES, MAX_KEY_LENGTH, parseDatadogJson } from '../../messaging/carriers';
 import { type Carrier, upstreamContext, validSpanContext } from './upstream';
 import { type EventTrace, isRecord } from './types';
 
 const MAX_HEADERS_READ = 200;
-const MAX_HEADER_NAME = 128;
 // Set by Datadog's authorizer instrumentation to the request it authorized: a cached authorizer answer carries an older request's context.
 const AUTHORIZING_REQUEST_ID = 'x-datadog-authorizing-requestid';
 
@@ -49,7 +48,7 @@ export function requestHeaders(event: Record<string, unknown>): Carrier {
     for (const key in multi) {
       if (++read > MAX_HEADERS_READ) break;
       const values = multi[key];
-      if (Array.isArray(values) && typeof values[0] === 'string' && key.length <= MAX_HEADER_NAME) out[key.toLowerCase()] = values[0];
+      if (Array.isArray(values) && typeof values[0] === 'string' && key.length <= MAX_KEY_LENGTH) out[key.toLowerCase()] = values[0];
     }
   }
   const single = request.headers;
@@ -58,7 +57,7 @@ export function requestHeaders(event: Record<string, unknown>): Carrier {
     for (const key in single) {
       if (++read > MAX_HEADERS_READ) break;
       const value = single[key];
-      if (typeof value === 'string' && key.length <= MAX_HEADER_NAME && value.length <= MAX_CARRIER_BYTES) out[key.toLowerCase()] = value;
+      if (typeof value === 'string' && key.length <= MAX_KEY_LENGTH && value.length <= MAX_CARRIER_BYTES) out[key.toLowerCase()] = value;
     }
   }
   return out;

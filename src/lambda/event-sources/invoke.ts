@@ -3,7 +3,7 @@
  * in the client context's `custom` object, as `_datadog` (an object, or its
  * JSON text) or as flat header keys (what our producer and Datadog's write).
  */
-import { carrierFromObject, DATADOG_KEY, parseDatadogJson } from '../../messaging-carriers';
+import { carrierFromObject, DATADOG_KEY, parseDatadogJson } from '../../messaging/carriers';
 import { type Carrier, upstreamContext } from './upstream';
 import { isRecord } from './types';
 import type { Context } from '@opentelemetry/api';

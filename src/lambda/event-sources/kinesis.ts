@@ -3,7 +3,7 @@
  * object (what dd-trace writes, and our producer with
  * OTEL_XRAY_DD_KINESIS_INJECT). Records that cannot be JSON are not decoded.
  */
-import { carrierFromObject, DATADOG_KEY } from '../../messaging-carriers';
+import { carrierFromObject, DATADOG_KEY } from '../../messaging/carriers';
 import { arnResource } from '../../messaging/arn';
 import { boundedId, consumerSpan, MAX_PARSED_BYTES, type RecordSource } from './records';
 import { upstreamContext } from './upstream';
@@ -32,5 +32,6 @@ export const kinesisSource: RecordSource = {
     }
   },
   messageId: (record) => (isRecord(record.kinesis) ? boundedId(record.kinesis.sequenceNumber) : undefined),
-  consumer: (first, count) => consumerSpan('aws.kinesis', arnResource(first.eventSourceARN, '/'), count, isRecord(first.kinesis) ? boundedId(first.kinesis.sequenceNumber) : undefined),
+  consumer: (first, count) =>
+    consumerSpan('aws.kinesis', arnResource(first.eventSourceARN, '/'), count, isRecord(first.kinesis) ? boundedId(first.kinesis.sequenceNumber) : undefined),
 };

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import { TraceState } from '@opentelemetry/core';
-import { carrierFromObject, DATADOG_KEY } from '../../messaging-carriers';
+import { carrierFromObject, DATADOG_KEY } from '../../messaging/carriers';
 import { type EventTrace, isRecord } from './types';
 
 const MAX_FIELD = 2048;
@@ -70,7 +70,10 @@ export function stepFunctionsContext(event: Record<string, unknown>): Context | 
 
 /** 16 hex digits from 8 bytes of the string's SHA-256 at `offset`, top bit cleared (never all zero). */
 function hash64(input: string, offset: number): string {
-  const bytes = createHash('sha256').update(input).digest().subarray(offset, offset + 8);
+  const bytes = createHash('sha256')
+    .update(input)
+    .digest()
+    .subarray(offset, offset + 8);
   bytes[0] = bytes[0]! & 0x7f;
   const hex = bytes.toString('hex');
   return hex === '0'.repeat(16) ? '0'.repeat(15) + '1' : hex;

@@ -9,7 +9,7 @@
 import { isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext, type TextMapGetter } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AWSXRAY_TRACE_ID_HEADER, AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
-import { DatadogPropagator } from '../../datadog-propagator';
+import { DatadogPropagator } from '../../datadog/propagator';
 
 export type Carrier = Record<string, string>;
 

@@ -1,0 +1,46 @@
+/**
+ * Patches the function's handler export as the runtime loads it, through the
+ * require hook (CommonJS handlers on nodejs20.x/22.x) or the ES module hook
+ * (ES module handlers, and every handler on nodejs24.x, which imports them).
+ * The runtime keeps loading the handler itself, so its own errors
+ * (Runtime.ImportModuleError, Runtime.CallbackHandlerDeprecated...) are
+ * exactly what they are without tracing.
+ */
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
+import type { HandlerLocation } from './handler-file';
+import { createHandlerWrapper, type LambdaTracing } from './invocation';
+import { DISTRIBUTION_VERSION, LAMBDA_SCOPE } from '../version';
+
+interface LambdaHandlerConfig extends LambdaTracing {
+  handler: HandlerLocation;
+}
+
+type Exports = Record<string, unknown>;
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+export function createLambdaHandlerInstrumentation(config: LambdaHandlerConfig): InstrumentationBase {
+  const { handler, ...tracing } = config;
+  // A class per call because the base constructor calls init(), before any
+  // field of a subclass could hold the configuration.
+  class LambdaHandlerInstrumentation extends InstrumentationBase {
+    constructor() {
+      super(LAMBDA_SCOPE, DISTRIBUTION_VERSION, {});
+    }
+
+    protected init(): InstrumentationNodeModuleDefinition[] {
+      const patch = (exports: Exports): Exports => {
+        if (typeof exports?.[handler.exportName] !== 'function') return exports;
+        const wrap = createHandlerWrapper({ ...tracing, tracer: this.tracer });
+        this._wrap(exports, handler.exportName, (original: unknown) => wrap(original as AnyFunction));
+        return exports;
+      };
+      const unpatch = (exports: Exports | undefined): void => {
+        if (exports && isWrapped(exports[handler.exportName])) this._unwrap(exports, handler.exportName);
+      };
+      // Module hooks report an absolute file as its directory plus its base
+      // name, so the definition is keyed by the path and the file by the name.
+      return [new InstrumentationNodeModuleDefinition(handler.file, ['*'], undefined, undefined, [new InstrumentationNodeModuleFile(handler.moduleName, ['*'], patch, unpatch)])];
+    }
+  }
+  return new LambdaHandlerInstrumentation();
+}

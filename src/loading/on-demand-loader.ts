@@ -1,0 +1,142 @@
+/**
+ * Builds an instrumentation only when the application first loads one of its
+ * trigger modules, just before that module's code runs, so the
+ * instrumentation's own require-/import-in-the-middle hook patches it as if it
+ * had been there from the start. Instrumentations of libraries the app never
+ * loads are never loaded.
+ *
+ * - CommonJS: one wrapper around Module._load sees every bare require, also
+ *   the CommonJS files behind an ES module import. The shared
+ *   require-in-the-middle hook checks its registrations after the module has
+ *   loaded, so one registered during the load still applies.
+ * - ES modules (when the loader hook is registered): an import-in-the-middle
+ *   hook sees each included module; it runs its hooks in a loop that skips
+ *   hooks added during the loop, so the ones a trigger adds are replayed.
+ */
+import type { TracerProvider } from '@opentelemetry/api';
+import { InstrumentationBase, registerInstrumentations, type Instrumentation, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { log } from '../config/diagnostics';
+import { INSTRUMENTATION_CATALOG, type InstrumentationName } from './instrumentation-catalog';
+import { packageOfPath, packageOfRequest, packageOfUrl } from './package-names';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- Module._load is reached through require('node:module'); import-in-the-middle only when ES modules are hooked */
+
+type ModuleLoad = (request: unknown, parent: unknown, isMain: boolean) => unknown;
+type ImportHook = (url: string, namespace: unknown, specifier: string, format?: string) => void;
+
+export interface OnDemandOptions {
+  enabled: ReadonlySet<InstrumentationName>;
+  /** Built at start-up rather than on demand. */
+  eager: readonly InstrumentationName[];
+  /** Builds one instrumentation (instrumentations/builders.ts); may throw. */
+  build(name: InstrumentationName): Instrumentation;
+  tracerProvider: TracerProvider;
+}
+
+export interface OnDemandLoader {
+  /** Every module a trigger or an eager instrumentation hooks: the ES module hook's include list. */
+  readonly modules: string[];
+  /** Builds the instrumentation `trigger` belongs to, if still pending (global fetch uses this). */
+  trigger(trigger: string): void;
+  /** Names built so far, in order. */
+  readonly loaded: InstrumentationName[];
+  /** Makes ES module imports of pending modules trigger too; call once the loader hook is registered. */
+  watchImports(): void;
+}
+
+// The base class creates the shared require-in-the-middle hook on first
+// construction; it must exist before the first trigger, or the module being
+// loaded when it is created is missed.
+class Anchor extends InstrumentationBase {
+  constructor() {
+    super('otel-xray-datadog/anchor', '0', { enabled: false });
+  }
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [];
+  }
+}
+
+export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader {
+  const pending = new Map<string, InstrumentationName>();
+  const loaded: InstrumentationName[] = [];
+  const modules: string[] = [];
+  for (const name of options.enabled) {
+    for (const trigger of INSTRUMENTATION_CATALOG[name].triggers) {
+      if (!options.eager.includes(name)) pending.set(trigger, name);
+      modules.push(trigger);
+    }
+  }
+
+  const build = (name: InstrumentationName): void => {
+    for (const trigger of INSTRUMENTATION_CATALOG[name].triggers) pending.delete(trigger);
+    try {
+      registerInstrumentations({ instrumentations: [options.build(name)], tracerProvider: options.tracerProvider });
+      loaded.push(name);
+    } catch (error) {
+      log.warn(`instrumentation ${name} could not be loaded (${String(error)}); continuing without it`);
+    }
+  };
+
+  new Anchor();
+  for (const name of options.eager) if (options.enabled.has(name)) build(name);
+  warnAboutModulesLoadedEarlier(pending);
+
+  const trigger = (name: string): void => {
+    const instrumentation = pending.get(name);
+    if (instrumentation !== undefined) build(instrumentation);
+  };
+  if (pending.size > 0) watchRequires(pending, trigger);
+
+  let watching = false;
+  return {
+    modules,
+    loaded,
+    trigger,
+    watchImports() {
+      if (watching || pending.size === 0) return;
+      watching = true;
+      watchImports(pending, trigger);
+    },
+  };
+}
+
+/** Triggers from Module._load: every bare require, and the CommonJS files behind an ES module import. */
+function watchRequires(pending: ReadonlyMap<string, InstrumentationName>, trigger: (name: string) => void): void {
+  // The module object itself: esbuild's namespace copies of it are read-only.
+  const moduleApi = require('node:module') as { _load: ModuleLoad };
+  const originalLoad = moduleApi._load;
+  moduleApi._load = function (this: unknown, request, parent, isMain) {
+    if (pending.size > 0 && typeof request === 'string') {
+      const name = packageOfRequest(request);
+      if (name !== undefined) trigger(name);
+    }
+    return originalLoad.call(this, request, parent, isMain);
+  };
+}
+
+/** Triggers from import-in-the-middle; the hooks a trigger adds are replayed for the module being imported. */
+function watchImports(pending: ReadonlyMap<string, InstrumentationName>, trigger: (name: string) => void): void {
+  const iitm = require('import-in-the-middle') as { addHook(hook: ImportHook): void };
+  const { importHooks } = require('import-in-the-middle/lib/register.js') as { importHooks: ImportHook[] };
+  iitm.addHook((url, namespace, specifier, format) => {
+    const name = packageOfUrl(url);
+    if (name === undefined || !pending.has(name)) return;
+    const before = importHooks.length;
+    trigger(name);
+    for (const hook of importHooks.slice(before)) hook(url, namespace, specifier, format);
+  });
+}
+
+function warnAboutModulesLoadedEarlier(pending: ReadonlyMap<string, InstrumentationName>): void {
+  const early = new Set<InstrumentationName>();
+  for (const file of Object.keys(require.cache)) {
+    const instrumentation = pending.get(packageOfPath(file) ?? '');
+    if (instrumentation !== undefined) early.add(instrumentation);
+  }
+  if (early.size > 0) {
+    log.warn(
+      `${[...early].join(', ')} ${early.size === 1 ? 'was' : 'were'} loaded before tracing started and ${early.size === 1 ? 'is' : 'are'} not traced; ` +
+        'start tracing first (node --require otel-xray-datadog/register, or --import for ES modules)',
+    );
+  }
+}

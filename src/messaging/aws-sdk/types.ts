@@ -1,0 +1,3 @@
+/** The AWS SDK shapes we touch. */
+
+export type Input = Record<string, unknown>;

@@ -1,0 +1,142 @@
+/**
+ * One OTLP/HTTP request and nothing more: no retry loop. The stock exporter
+ * retries a refused connection for up to its whole timeout, which inside a
+ * Lambda invocation means the flush spends its whole budget on a receiver that
+ * said "no" in well under a millisecond. Whether and when to try again is the
+ * receiver gate's decision (export-gate.ts); this module only reports what
+ * happened, classified so the gate can name the fix.
+ *
+ * Headers, compression and timeout come from the OTLP exporter's own
+ * configuration reader (OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_COMPRESSION,
+ * OTEL_EXPORTER_OTLP_TIMEOUT and their TRACES forms), so they mean exactly
+ * what they mean to the stock exporter.
+ */
+import type * as http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
+import type { OtlpProtocol } from '../config/resolved-config';
+import { DISTRIBUTION_NAME, DISTRIBUTION_VERSION } from '../version';
+
+/** Why a request failed, as far as what to do about it goes. */
+export type FailureKind =
+  /** Nothing listens, the name does not resolve, or the connection was cut: known at once. */
+  | 'unreachable'
+  /** The request got no answer within its timeout. */
+  | 'timeout'
+  /** The receiver answered that it cannot take spans now (429, 502, 503, 504): worth sending again later. */
+  | 'unavailable'
+  /** The receiver refused these spans (any other HTTP error): sending them again would fail again. */
+  | 'rejected';
+
+export type SendOutcome = { ok: true; ms: number } | { ok: false; ms: number; kind: FailureKind; detail: string };
+
+export interface OtlpTransport {
+  /** Posts one encoded request; resolves with what happened, never rejects. `background`: the request may not keep the process alive. */
+  send(body: Uint8Array, background: boolean): Promise<SendOutcome>;
+  /** Destroys every socket; requests in flight fail at once. */
+  close(): void;
+}
+
+// Codes Node gives when a connection cannot be made or was cut before an answer.
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+// What the OTLP specification says a client may retry.
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+// A larger answer is not an OTLP response; stop reading it.
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTransport {
+  const agents: http.Agent[] = [];
+  const options = convertLegacyHttpOptions(
+    {
+      url,
+      httpAgentOptions: (scheme: string) => {
+        // Loaded lazily so that instrumentation-http has patched the modules first.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const mod = (scheme === 'https:' ? require('node:https') : require('node:http')) as typeof http;
+        const agent = new mod.Agent({ keepAlive: true });
+        agents.push(agent);
+        return agent;
+      },
+      userAgent: `${DISTRIBUTION_NAME}/${DISTRIBUTION_VERSION}`,
+    },
+    'TRACES',
+    'v1/traces',
+    { 'Content-Type': protocol === 'http/json' ? 'application/json' : 'application/x-protobuf' },
+  );
+  const target = new URL(options.url);
+  let transport: { agent: http.Agent; request: typeof http.request } | undefined;
+  const load = async (): Promise<{ agent: http.Agent; request: typeof http.request }> => {
+    if (transport === undefined) {
+      const agent = (await options.agentFactory(target.protocol)) as http.Agent;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof http;
+      transport = { agent, request: mod.request };
+    }
+    return transport;
+  };
+
+  const attempt = async (body: Uint8Array, background: boolean, started: number): Promise<SendOutcome & { reused?: boolean }> => {
+    const { agent, request } = await load();
+    const headers: Record<string, string> = { ...(await options.headers()) };
+    let payload: Uint8Array = body;
+    if (options.compression === 'gzip') {
+      payload = gzipSync(body);
+      headers['Content-Encoding'] = 'gzip';
+    }
+    headers['Content-Length'] = String(payload.byteLength);
+    headers['User-Agent'] = options.userAgent ?? DISTRIBUTION_NAME;
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (outcome: SendOutcome & { reused?: boolean }): void => {
+        if (done) return;
+        done = true;
+        resolve(outcome);
+      };
+      const req = request(target, { method: 'POST', headers, agent }, (res) => {
+        let read = 0;
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > MAX_RESPONSE_BYTES) res.destroy();
+        });
+        const status = res.statusCode ?? 0;
+        const settle = (): void => {
+          const ms = Date.now() - started;
+          if (status >= 200 && status < 300) finish({ ok: true, ms });
+          else finish({ ok: false, ms, kind: RETRYABLE_STATUS.has(status) ? 'unavailable' : 'rejected', detail: `HTTP ${status}` });
+        };
+        res.on('end', settle);
+        res.on('close', settle);
+        res.on('error', settle);
+      });
+      if (background) req.on('socket', (socket) => socket.unref());
+      req.setTimeout(options.timeoutMillis, () => {
+        req.destroy();
+        finish({ ok: false, ms: Date.now() - started, kind: 'timeout', detail: `no answer within ${options.timeoutMillis} ms` });
+      });
+      req.on('error', (error: Error & { code?: unknown }) => {
+        const code = typeof error.code === 'string' ? error.code : undefined;
+        const kind: FailureKind = (code !== undefined && UNREACHABLE.has(code)) || error.message === 'socket hang up' ? 'unreachable' : 'rejected';
+        finish({ ok: false, ms: Date.now() - started, kind, detail: code ?? error.message, reused: req.reusedSocket });
+      });
+      req.end(payload);
+    });
+  };
+
+  return {
+    async send(body, background) {
+      const started = Date.now();
+      try {
+        const first = await attempt(body, background, started);
+        // A kept-alive socket the receiver closed while we were idle (or frozen,
+        // in Lambda) fails at once: one new connection, not a retry loop.
+        if (!first.ok && first.kind === 'unreachable' && first.reused === true) return await attempt(body, background, started);
+        return first;
+      } catch (error) {
+        return { ok: false, ms: Date.now() - started, kind: 'rejected', detail: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    close() {
+      for (const agent of agents) agent.destroy();
+    },
+  };
+}

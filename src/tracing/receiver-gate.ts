@@ -1,0 +1,278 @@
+/**
+ * The span exporter, with a memory of how the receiver has behaved, so that a
+ * dead, hung or slow receiver costs one invocation (one flush) and not every
+ * one after it:
+ *
+ *   healthy  exports are sent as the batch processor hands them over, and a
+ *            flush waits for them (within its budget);
+ *   slow     the receiver answers, but later than `slowAfterMs`: spans are sent
+ *            one request at a time in the background; a flush waits at most
+ *            RECHECK_WAIT_MS for the request in flight;
+ *   down     the last request failed (refused, reset, no DNS name, 429/5xx)
+ *            or a flush gave up waiting for it: spans are held, and sent again
+ *            in the background with exponential backoff; a flush waits at most
+ *            RECHECK_WAIT_MS for such an attempt.
+ *
+ * An answer within `slowAfterMs` makes the receiver healthy again and the held
+ * spans go out behind it. The held spans are bounded (`maxHeldSpans`, oldest
+ * dropped first); what the bound drops is counted and reported once per
+ * outage, in the line that says the receiver is back. Spans the receiver
+ * rejects (400 and the like) are dropped, not sent again: they would be
+ * rejected again. Each kind of trouble is explained once per process, with
+ * the setting that fixes it; what was lost is counted at shutdown.
+ *
+ * The batch processor always hears "success": the loss, if any, is ours to
+ * count and report, and it would otherwise log every failed batch again.
+ */
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { settleWithin } from './bounded';
+import { log } from '../config/diagnostics';
+import type { FailureKind, SendOutcome } from './otlp-transport';
+
+/** How long a flush waits, while the receiver is not healthy, for the request that tells whether it is back. */
+export const RECHECK_WAIT_MS = 4;
+/** Backoff between attempts while the receiver is down: first, and at most. */
+export const FIRST_BACKOFF_MS = 500;
+export const MAX_BACKOFF_MS = 30_000;
+/** Spans in one background request. */
+const MAX_SPANS_PER_REQUEST = 512;
+
+export type ReceiverState = 'healthy' | 'slow' | 'down';
+
+export interface GateOptions {
+  /** The endpoint as it may be printed (redacted). */
+  endpoint: string;
+  /** An answer slower than this marks the receiver slow. */
+  slowAfterMs: number;
+  /** Most spans held while the receiver is down or slow. */
+  maxHeldSpans: number;
+  /** What to tell the user to check when nothing answers (differs in Lambda). */
+  unreachableAdvice: string;
+  /** Sends spans once; never rejects. */
+  send(spans: ReadableSpan[], background: boolean): Promise<SendOutcome>;
+  now?: () => number;
+}
+
+export class ReceiverGate implements SpanExporter {
+  private state: ReceiverState = 'healthy';
+  private readonly held: ReadableSpan[] = [];
+  /** Spans dropped by the bound since the last recovery line. */
+  private dropped = 0;
+  /** Spans the receiver rejected, since start. */
+  private rejected = 0;
+  private outageStarted: number | undefined;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  private lane: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly foreground = new Set<Promise<void>>();
+  private readonly explained = new Set<string>();
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly options: GateOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** For tests and diagnostics. */
+  get receiverState(): ReceiverState {
+    return this.state;
+  }
+
+  get heldSpans(): number {
+    return this.held.length;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    if (this.stopped) {
+      this.hold(spans);
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    if (this.state !== 'healthy') {
+      this.hold(spans);
+      this.pump();
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    const pending = this.options.send(spans, false).then((outcome) => {
+      this.foreground.delete(pending);
+      this.settle(outcome, spans, 0);
+      resultCallback({ code: ExportResultCode.SUCCESS });
+    });
+    this.foreground.add(pending);
+  }
+
+  /**
+   * What a flush waits for after the batch processor handed its spans over:
+   * the requests in flight while the receiver is healthy; else at most
+   * RECHECK_WAIT_MS for the background request, if one is in flight.
+   */
+  async settled(): Promise<void> {
+    if (this.state === 'healthy') {
+      while (this.foreground.size > 0) await Promise.all(this.foreground);
+      return;
+    }
+    if (this.lane !== undefined) await settleWithin(this.lane, RECHECK_WAIT_MS);
+  }
+
+  /** A flush ran out of its budget waiting: the receiver is not waited for again until it answers in time. */
+  abandonWaiting(budgetMs: number): void {
+    if (this.state !== 'healthy' || this.foreground.size === 0) return;
+    // The requests in flight finish in the background; their outcome still counts.
+    this.foreground.clear();
+    this.markDown('timeout', `no answer within the ${budgetMs} ms flush budget`);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.settled();
+  }
+
+  /**
+   * Last chance for held spans: one attempt, unless the receiver was seen
+   * hanging (waiting for it again would only spend the shutdown bound).
+   */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    await this.settled();
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.held.length > 0 && this.lastKind !== 'timeout') {
+      await this.lane;
+      const batch = this.held.splice(0, this.held.length);
+      const outcome = await this.options.send(batch, false);
+      if (!outcome.ok) this.held.unshift(...batch);
+    }
+    const lost = this.held.length + this.dropped + this.rejected;
+    if (lost > 0) {
+      log.warn(
+        `${lost} span(s) could not be sent to ${this.options.endpoint} before shutdown (${this.held.length} held while it was unreachable, ` +
+          `${this.dropped} dropped by the bound of ${this.options.maxHeldSpans}, ${this.rejected} rejected by it)`,
+      );
+    }
+    this.held.length = 0;
+    this.dropped = 0;
+    this.rejected = 0;
+  }
+
+  private lastKind: FailureKind | undefined;
+
+  /** `heldSent`: how many of `spans` were held ones (a background request). */
+  private settle(outcome: SendOutcome, spans: ReadableSpan[], heldSent: number): void {
+    if (!outcome.ok && outcome.kind === 'rejected') {
+      this.rejected += spans.length;
+      this.explain(
+        'rejected',
+        `span export to ${this.options.endpoint} was rejected (${outcome.detail}): ${spans.length} span(s) dropped, not sent again (the receiver would refuse them again). ` +
+          "Check the receiver's logs; later rejections are counted in the shutdown line.",
+      );
+      // It answered: as far as waiting goes, it is there.
+      if (this.state !== 'healthy' && outcome.ms <= this.options.slowAfterMs) this.recovered(0);
+      return;
+    }
+    if (!outcome.ok) {
+      this.hold(spans);
+      this.markDown(outcome.kind, outcome.detail);
+      return;
+    }
+    if (outcome.ms > this.options.slowAfterMs) {
+      this.failures = 0;
+      if (this.state === 'healthy') {
+        this.explain(
+          'slow',
+          `span export to ${this.options.endpoint} answered after ${outcome.ms} ms, more than the ${this.options.slowAfterMs} ms a flush allows a healthy receiver ` +
+            '(a fifth of its budget); flushes no longer wait for it, spans are sent in the background until it answers in time again.',
+        );
+      }
+      this.enter('slow');
+      return;
+    }
+    if (this.state !== 'healthy') this.recovered(heldSent);
+  }
+
+  private markDown(kind: FailureKind, detail: string): void {
+    this.lastKind = kind;
+    this.failures++;
+    this.nextAttemptAt = this.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (this.failures - 1));
+    if (this.state !== 'down') {
+      this.explain(kind, this.describeFailure(kind, detail));
+      this.enter('down');
+    }
+    this.scheduleAttempt();
+  }
+
+  private describeFailure(kind: FailureKind, detail: string): string {
+    const held = `flushes no longer wait for it; up to ${this.options.maxHeldSpans} spans are held and sent when it answers again (OTEL_XRAY_DD_EXPORT_HELD_SPANS).`;
+    switch (kind) {
+      case 'unreachable':
+        return `span export to ${this.options.endpoint} failed (${detail}): nothing answers there. ${this.options.unreachableAdvice} The application is not affected: ${held}`;
+      case 'timeout':
+        return `span export to ${this.options.endpoint} failed (${detail}): the receiver accepts connections but does not answer. Check its health and load; ${held}`;
+      case 'unavailable':
+      case 'rejected':
+        return `span export to ${this.options.endpoint} failed (${detail}): the receiver cannot take spans now. Check its logs and load; ${held}`;
+    }
+  }
+
+  private enter(state: ReceiverState): void {
+    if (this.state === 'healthy' && state !== 'healthy') this.outageStarted = this.now();
+    this.state = state;
+  }
+
+  private recovered(heldSent: number): void {
+    const since = this.outageStarted === undefined ? 0 : this.now() - this.outageStarted;
+    log.warn(
+      `span export to ${this.options.endpoint} recovered after ${Math.round(since / 1000)} s; ${heldSent + this.held.length} held span(s) are being sent, ` +
+        `${this.dropped} span(s) were lost while it failed (dropped by the bound of ${this.options.maxHeldSpans})`,
+    );
+    this.dropped = 0;
+    this.failures = 0;
+    this.outageStarted = undefined;
+    this.state = 'healthy';
+    this.pump();
+  }
+
+  private hold(spans: ReadableSpan[]): void {
+    for (const span of spans) this.held.push(span);
+    const excess = this.held.length - this.options.maxHeldSpans;
+    if (excess > 0) {
+      this.held.splice(0, excess);
+      this.dropped += excess;
+    }
+  }
+
+  /** Sends held spans in the background: one request at a time, and while down only when the backoff has passed. */
+  private pump(): void {
+    if (this.lane !== undefined || this.held.length === 0 || this.stopped) return;
+    if (this.state === 'down' && this.now() < this.nextAttemptAt) {
+      this.scheduleAttempt();
+      return;
+    }
+    const batch = this.held.splice(0, MAX_SPANS_PER_REQUEST);
+    this.lane = this.options.send(batch, true).then((outcome) => {
+      this.lane = undefined;
+      this.settle(outcome, batch, batch.length);
+      if (this.state !== 'down') this.pump();
+    });
+  }
+
+  private scheduleAttempt(): void {
+    if (this.timer !== undefined || this.stopped) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(0, this.nextAttemptAt - this.now()),
+    );
+    // Never keeps a process (or a Lambda callback invocation) alive.
+    this.timer.unref();
+  }
+
+  private explain(key: string, message: string): void {
+    if (this.explained.has(key)) return;
+    this.explained.add(key);
+    log.warn(message);
+  }
+}
