@@ -88,7 +88,8 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     samplingMode: config.lambda.samplingMode,
     maxLinks: config.messaging.maxLinks,
     flushTimeoutMs: config.lambda.flushTimeoutMs,
-    flushWithin: tracing.flushWithin,
+    // Per invocation: until the spans are on their way to the (local) receiver, not its answer.
+    flushWithin: (ms) => tracing.flushWithin(ms, 'written'),
   });
   if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) {
     registerEsmHook(hooked.modules);
@@ -103,8 +104,8 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
 interface Tracing {
   provider: NodeTracerProvider;
   pipeline: SpanPipeline;
-  /** Flushes within `ms`; a receiver that made it wait that long is not waited for again until it answers in time. */
-  flushWithin(ms: number): Promise<boolean>;
+  /** Flushes within `ms`, until the spans are written or answered; a receiver that made it wait that long is not waited for again until it answers in time. */
+  flushWithin(ms: number, until: 'written' | 'answered'): Promise<boolean>;
 }
 
 /** The registered provider: ids, sampler, span processors, export, propagators. */
@@ -113,7 +114,6 @@ function createTracing(config: ResolvedConfig): Tracing {
   const pipeline = createSpanPipeline({
     tracesEndpoint: config.tracesEndpoint,
     protocol: config.protocol,
-    flushBoundMs: inLambda ? config.lambda.flushTimeoutMs : config.shutdownTimeoutMs,
     maxHeldSpans: config.maxHeldSpans,
     inLambda,
   });
@@ -131,12 +131,12 @@ function createTracing(config: ResolvedConfig): Tracing {
     delete globals[DEFERRED_PROVIDER_KEY];
   }
   provider.register({ propagator: createPropagator(config) });
-  const flushAll = async (): Promise<void> => {
+  const flushAll = async (until: 'written' | 'answered'): Promise<void> => {
     await provider.forceFlush();
-    await pipeline.exportsSettled();
+    await pipeline.exportsSettled(until);
   };
-  const flushWithin = async (ms: number): Promise<boolean> => {
-    const settled = await settleWithin(flushAll(), ms);
+  const flushWithin = async (ms: number, until: 'written' | 'answered'): Promise<boolean> => {
+    const settled = await settleWithin(flushAll(until), ms);
     if (!settled) pipeline.abandonWaiting(ms);
     return settled;
   };
@@ -162,13 +162,13 @@ function handleOf(config: ResolvedConfig, { provider, pipeline, flushWithin }: T
   };
   // Inside Lambda, beforeExit is not the end of the process: the nodejs20.x/22.x
   // runtime completes callback invocations from it, in a sandbox that lives on.
-  const liveSandboxFlush = config.lambda.functionName !== undefined ? async () => void (await flushWithin(bound)) : undefined;
+  const liveSandboxFlush = config.lambda.functionName !== undefined ? async () => void (await flushWithin(bound, 'answered')) : undefined;
   const removeExitHooks = config.exitHooks ? installExitHooks(shutdown, liveSandboxFlush) : () => {};
   return {
     enabled: true,
     config: publicConfig(config, true),
     forceFlush: async () => {
-      if (!stopped) await flushWithin(bound);
+      if (!stopped) await flushWithin(bound, 'answered');
     },
     shutdown: async () => {
       await shutdown();

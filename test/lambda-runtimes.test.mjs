@@ -77,11 +77,23 @@ for (const [nodeMajor, ricMajor] of combos) {
         });
         continue;
       }
-      it(`${variant.name} handler: four invocations, each joined to its own X-Ray segment and flushed before the response`, async (t) => {
+      it(`${variant.name} handler: four invocations, each joined to its own X-Ray segment, its span sent before the response (it arrives while the sandbox is stopped)`, async (t) => {
         const sb = await sandbox(t, { ...variant, fn });
         const results = [];
         for (const trace of TRACES) {
-          results.push(await sb.invoke({ event: { n: results.length + 1 }, traceId: trace ? xray(...trace) : undefined }));
+          const result = await sb.invoke({ event: { n: results.length + 1 }, traceId: trace ? xray(...trace) : undefined });
+          results.push(result);
+          // Freeze the sandbox the moment it has answered, as Lambda does: its span must already be on its way.
+          process.kill(-sb.pid, 'SIGSTOP');
+          try {
+            await waitUntil(() => spansOf(fn).some((s) => s.attributes['faas.invocation_id'] === result.requestId), {
+              timeoutMs: 5_000,
+              what: `invocation ${results.length}'s span while the sandbox is stopped`,
+              seen: () => output(sb),
+            });
+          } finally {
+            process.kill(-sb.pid, 'SIGCONT');
+          }
         }
         assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], output(sb));
         const spans = spansOf(fn);
@@ -90,7 +102,6 @@ for (const [nodeMajor, ricMajor] of combos) {
         results.forEach((result, i) => {
           const span = byRequest.get(result.requestId);
           assert.ok(span, `span for invocation ${i + 1}`);
-          assert.ok(span.receivedAt <= result.respondedAt, `invocation ${i + 1}: span exported before the runtime responded`);
           assert.equal(span.attributes['faas.coldstart'], i === 0, `invocation ${i + 1}: cold start on the first only`);
           const trace = TRACES[i];
           if (trace) {

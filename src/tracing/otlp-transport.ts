@@ -31,8 +31,15 @@ export type FailureKind =
 export type SendOutcome = { ok: true; ms: number } | { ok: false; ms: number; kind: FailureKind; detail: string };
 
 export interface OtlpTransport {
-  /** Posts one encoded request; resolves with what happened, never rejects. `background`: the request may not keep the process alive. */
-  send(body: Uint8Array, background: boolean): Promise<SendOutcome>;
+  /**
+   * Posts one encoded request; resolves with what happened, never rejects.
+   * `background`: the request may not keep the process alive. `onWritten`:
+   * called once the request has been handed to the operating system (or has
+   * failed before that), ahead of the answer.
+   */
+  send(body: Uint8Array, background: boolean, onWritten?: () => void): Promise<SendOutcome>;
+  /** Loads what the first request needs (HTTP modules, agent, headers), so the first flush does not pay for it. */
+  warmUp(): Promise<void>;
   /** Destroys every socket; requests in flight fail at once. */
   close(): void;
 }
@@ -44,16 +51,27 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 // A larger answer is not an OTLP response; stop reading it.
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
+/**
+ * node:http or node:https for our own requests, without passing Module._load:
+ * a require of it there is what switches the http instrumentation on, which a
+ * function that makes no HTTP calls of its own would then load (~17 ms of its
+ * first invocation) only for our export, whose requests are never traced
+ * anyway. `request` is kept as it is now, before any instrumentation wraps it.
+ */
+function httpModule(scheme: string): typeof http {
+  const name = scheme === 'https:' ? 'node:https' : 'node:http';
+  const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node < 20.16 has no getBuiltinModule
+  return (typeof getBuiltin === 'function' ? getBuiltin(name) : require(name)) as typeof http;
+}
+
 export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTransport {
   const agents: http.Agent[] = [];
   const options = convertLegacyHttpOptions(
     {
       url,
       httpAgentOptions: (scheme: string) => {
-        // Loaded lazily so that instrumentation-http has patched the modules first.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const mod = (scheme === 'https:' ? require('node:https') : require('node:http')) as typeof http;
-        const agent = new mod.Agent({ keepAlive: true });
+        const agent = new (httpModule(scheme).Agent)({ keepAlive: true });
         agents.push(agent);
         return agent;
       },
@@ -68,14 +86,12 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTr
   const load = async (): Promise<{ agent: http.Agent; request: typeof http.request }> => {
     if (transport === undefined) {
       const agent = (await options.agentFactory(target.protocol)) as http.Agent;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = (target.protocol === 'https:' ? require('node:https') : require('node:http')) as typeof http;
-      transport = { agent, request: mod.request };
+      transport = { agent, request: httpModule(target.protocol).request };
     }
     return transport;
   };
 
-  const attempt = async (body: Uint8Array, background: boolean, started: number): Promise<SendOutcome & { reused?: boolean }> => {
+  const attempt = async (body: Uint8Array, background: boolean, started: number, onWritten: () => void): Promise<SendOutcome & { reused?: boolean }> => {
     const { agent, request } = await load();
     const headers: Record<string, string> = { ...(await options.headers()) };
     let payload: Uint8Array = body;
@@ -90,6 +106,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTr
       const finish = (outcome: SendOutcome & { reused?: boolean }): void => {
         if (done) return;
         done = true;
+        onWritten();
         resolve(outcome);
       };
       const req = request(target, { method: 'POST', headers, agent }, (res) => {
@@ -109,6 +126,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTr
         res.on('error', settle);
       });
       if (background) req.on('socket', (socket) => socket.unref());
+      req.on('finish', onWritten);
       req.setTimeout(options.timeoutMillis, () => {
         req.destroy();
         finish({ ok: false, ms: Date.now() - started, kind: 'timeout', detail: `no answer within ${options.timeoutMillis} ms` });
@@ -123,16 +141,31 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTr
   };
 
   return {
-    async send(body, background) {
+    async send(body, background, onWritten) {
       const started = Date.now();
+      let told = false;
+      const written = (): void => {
+        if (told) return;
+        told = true;
+        onWritten?.();
+      };
       try {
-        const first = await attempt(body, background, started);
+        const first = await attempt(body, background, started, written);
         // A kept-alive socket the receiver closed while we were idle (or frozen,
         // in Lambda) fails at once: one new connection, not a retry loop.
-        if (!first.ok && first.kind === 'unreachable' && first.reused === true) return await attempt(body, background, started);
+        if (!first.ok && first.kind === 'unreachable' && first.reused === true) return await attempt(body, background, started, written);
         return first;
       } catch (error) {
+        written();
         return { ok: false, ms: Date.now() - started, kind: 'rejected', detail: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    async warmUp() {
+      try {
+        await load();
+        await options.headers();
+      } catch {
+        // The first request reports it.
       }
     },
     close() {

@@ -4,17 +4,22 @@
  * one after it:
  *
  *   healthy  exports are sent as the batch processor hands them over, and a
- *            flush waits for them (within its budget);
- *   slow     the receiver answers, but later than `slowAfterMs`: spans are sent
- *            one request at a time in the background; a flush waits at most
- *            RECHECK_WAIT_MS for the request in flight;
- *   down     the last request failed (refused, reset, no DNS name, 429/5xx)
- *            or a flush gave up waiting for it: spans are held, and sent again
- *            in the background with exponential backoff; a flush waits at most
- *            RECHECK_WAIT_MS for such an attempt.
+ *            flush waits for them (within its budget) until they are written
+ *            (a Lambda invocation) or answered (a host's forceFlush, shutdown);
+ *   slow     MAX_UNANSWERED requests are still waiting for an answer (it hangs,
+ *            or answers slower than we send): spans are sent one request at a
+ *            time in the background;
+ *   down     the last request failed (refused, reset, no DNS name, 429/5xx,
+ *            no answer within its timeout) or a flush gave up waiting for it:
+ *            spans are held, and sent again in the background with exponential
+ *            backoff.
+ * While not healthy, a flush waits at most RECHECK_WAIT_MS, and only for a
+ * background request it started itself. "Slow" is counted in unanswered
+ * requests, not in milliseconds: in Lambda the clock runs on while the sandbox
+ * is frozen between invocations, so an answer read after a thaw looks late.
  *
- * An answer within `slowAfterMs` makes the receiver healthy again and the held
- * spans go out behind it. The held spans are bounded (`maxHeldSpans`, oldest
+ * An answer that leaves fewer than MAX_UNANSWERED requests waiting makes the
+ * receiver healthy again and the held spans go out behind it. The held spans are bounded (`maxHeldSpans`, oldest
  * dropped first); what the bound drops is counted and reported once per
  * outage, in the line that says the receiver is back. Spans the receiver
  * rejects (400 and the like) are dropped, not sent again: they would be
@@ -37,20 +42,20 @@ export const FIRST_BACKOFF_MS = 500;
 export const MAX_BACKOFF_MS = 30_000;
 /** Spans in one background request. */
 const MAX_SPANS_PER_REQUEST = 512;
+/** Requests waiting for an answer at which the receiver counts as slow. */
+export const MAX_UNANSWERED = 2;
 
 export type ReceiverState = 'healthy' | 'slow' | 'down';
 
 export interface GateOptions {
   /** The endpoint as it may be printed (redacted). */
   endpoint: string;
-  /** An answer slower than this marks the receiver slow. */
-  slowAfterMs: number;
   /** Most spans held while the receiver is down or slow. */
   maxHeldSpans: number;
   /** What to tell the user to check when nothing answers (differs in Lambda). */
   unreachableAdvice: string;
-  /** Sends spans once; never rejects. */
-  send(spans: ReadableSpan[], background: boolean): Promise<SendOutcome>;
+  /** Sends spans once; never rejects. `onWritten`: the request has been handed to the operating system. */
+  send(spans: ReadableSpan[], background: boolean, onWritten?: () => void): Promise<SendOutcome>;
   now?: () => number;
 }
 
@@ -65,8 +70,11 @@ export class ReceiverGate implements SpanExporter {
   private failures = 0;
   private nextAttemptAt = 0;
   private lane: Promise<void> | undefined;
+  /** A background request started since the last flush waited: the one worth a short wait. */
+  private recheck: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly foreground = new Set<Promise<void>>();
+  /** Requests in flight while healthy: their answer, and when they were handed to the operating system. */
+  private readonly foreground = new Map<Promise<void>, Promise<void>>();
   private readonly explained = new Set<string>();
   private readonly now: () => number;
   private stopped = false;
@@ -90,31 +98,59 @@ export class ReceiverGate implements SpanExporter {
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
+    if (this.state === 'healthy' && this.foreground.size >= MAX_UNANSWERED) {
+      this.explain(
+        'slow',
+        `span export to ${this.options.endpoint} has ${this.foreground.size} requests waiting for an answer: the receiver hangs or is slower than the spans come. ` +
+          `Flushes no longer wait for it; spans are sent one request at a time in the background until it keeps up (up to ${this.options.maxHeldSpans} held, OTEL_XRAY_DD_EXPORT_HELD_SPANS).`,
+      );
+      this.enter('slow');
+    }
     if (this.state !== 'healthy') {
       this.hold(spans);
       this.pump();
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
-    const pending = this.options.send(spans, false).then((outcome) => {
-      this.foreground.delete(pending);
-      this.settle(outcome, spans, 0);
+    // The batch processor hears back once the request is on its way; the answer still decides what happens to the spans.
+    let called = false;
+    const callback = (): void => {
+      if (called) return;
+      called = true;
       resultCallback({ code: ExportResultCode.SUCCESS });
-    });
-    this.foreground.add(pending);
+    };
+    let markWritten!: () => void;
+    const written = new Promise<void>((resolve) => (markWritten = resolve));
+    const answered = this.options
+      .send(spans, false, () => {
+        markWritten();
+        callback();
+      })
+      .then((outcome) => {
+        this.foreground.delete(answered);
+        markWritten();
+        this.settle(outcome, spans, 0);
+        callback();
+      });
+    this.foreground.set(answered, written);
   }
 
   /**
    * What a flush waits for after the batch processor handed its spans over:
-   * the requests in flight while the receiver is healthy; else at most
-   * RECHECK_WAIT_MS for the background request, if one is in flight.
+   * while the receiver is healthy, the requests in flight, until they are
+   * `written` to the operating system (a Lambda invocation: the bytes reach
+   * the local receiver even if the sandbox freezes now) or `answered`; else
+   * at most RECHECK_WAIT_MS for the background request, if one is in flight.
    */
-  async settled(): Promise<void> {
+  async settled(until: 'written' | 'answered' = 'answered'): Promise<void> {
     if (this.state === 'healthy') {
-      while (this.foreground.size > 0) await Promise.all(this.foreground);
+      if (until === 'written') await Promise.all(this.foreground.values());
+      else while (this.foreground.size > 0) await Promise.all(this.foreground.keys());
       return;
     }
-    if (this.lane !== undefined) await settleWithin(this.lane, RECHECK_WAIT_MS);
+    const recheck = this.recheck;
+    this.recheck = undefined;
+    if (recheck !== undefined) await settleWithin(recheck, RECHECK_WAIT_MS);
   }
 
   /** A flush ran out of its budget waiting: the receiver is not waited for again until it answers in time. */
@@ -168,7 +204,7 @@ export class ReceiverGate implements SpanExporter {
           "Check the receiver's logs; later rejections are counted in the shutdown line.",
       );
       // It answered: as far as waiting goes, it is there.
-      if (this.state !== 'healthy' && outcome.ms <= this.options.slowAfterMs) this.recovered(0);
+      if (this.state !== 'healthy' && this.foreground.size < MAX_UNANSWERED) this.recovered(0);
       return;
     }
     if (!outcome.ok) {
@@ -176,19 +212,8 @@ export class ReceiverGate implements SpanExporter {
       this.markDown(outcome.kind, outcome.detail);
       return;
     }
-    if (outcome.ms > this.options.slowAfterMs) {
-      this.failures = 0;
-      if (this.state === 'healthy') {
-        this.explain(
-          'slow',
-          `span export to ${this.options.endpoint} answered after ${outcome.ms} ms, more than the ${this.options.slowAfterMs} ms a flush allows a healthy receiver ` +
-            '(a fifth of its budget); flushes no longer wait for it, spans are sent in the background until it answers in time again.',
-        );
-      }
-      this.enter('slow');
-      return;
-    }
-    if (this.state !== 'healthy') this.recovered(heldSent);
+    this.failures = 0;
+    if (this.state !== 'healthy' && this.foreground.size < MAX_UNANSWERED) this.recovered(heldSent);
   }
 
   private markDown(kind: FailureKind, detail: string): void {
@@ -255,6 +280,7 @@ export class ReceiverGate implements SpanExporter {
       this.settle(outcome, batch, batch.length);
       if (this.state !== 'down') this.pump();
     });
+    this.recheck = this.lane;
   }
 
   private scheduleAttempt(): void {

@@ -15,17 +15,18 @@ export interface SpanPipeline {
   processor: BatchSpanProcessor;
   /** Destroys the exporter's sockets; pending requests fail at once. */
   dropConnections(): void;
-  /** Resolves when the requests a flush should wait for have finished (see ReceiverGate.settled). */
-  exportsSettled(): Promise<void>;
+  /** Resolves when the requests a flush should wait for are written or answered (see ReceiverGate.settled). */
+  exportsSettled(until: 'written' | 'answered'): Promise<void>;
   /** A flush gave up after `budgetMs`: the receiver is not waited for again until it answers in time. */
   abandonWaiting(budgetMs: number): void;
 }
 
+// Spans of every shape the serializer meets, so its code is compiled before the first flush.
+const WARM_UP: ReadableSpan[] = [];
+
 export interface PipelineOptions {
   tracesEndpoint: string;
   protocol: OtlpProtocol;
-  /** The longest a flush waits (the Lambda flush budget, or the shutdown bound); a fifth of it is "slow". */
-  flushBoundMs: number;
   maxHeldSpans: number;
   inLambda: boolean;
 }
@@ -38,22 +39,29 @@ const HOST_ADVICE = 'Check that an OpenTelemetry Collector listens there, or set
 export function createSpanPipeline(options: PipelineOptions): SpanPipeline {
   const transport = createOtlpTransport(options.tracesEndpoint, options.protocol);
   const serializer = options.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
-  const send = (spans: ReadableSpan[], background: boolean) => {
+  const send = (spans: ReadableSpan[], background: boolean, onWritten?: () => void) => {
     const body = serializer.serializeRequest(spans);
-    if (body === undefined) return Promise.resolve({ ok: false as const, ms: 0, kind: 'rejected' as const, detail: 'the spans could not be encoded' });
-    return transport.send(body, background);
+    if (body === undefined) {
+      onWritten?.();
+      return Promise.resolve({ ok: false as const, ms: 0, kind: 'rejected' as const, detail: 'the spans could not be encoded' });
+    }
+    return transport.send(body, background, onWritten);
   };
   const gate = new ReceiverGate({
     endpoint: redactUrl(options.tracesEndpoint),
-    slowAfterMs: Math.max(1, Math.floor(options.flushBoundMs / 5)),
     maxHeldSpans: options.maxHeldSpans,
     unreachableAdvice: options.inLambda ? LAMBDA_ADVICE : HOST_ADVICE,
     send,
   });
+  // In Lambda, init does what the first invocation's flush would otherwise pay for (init runs once; every invocation is waited for).
+  if (options.inLambda) {
+    serializer.serializeRequest(WARM_UP);
+    void transport.warmUp();
+  }
   return {
     processor: new BatchSpanProcessor(gate),
     dropConnections: () => transport.close(),
-    exportsSettled: () => gate.settled(),
+    exportsSettled: (until) => gate.settled(until),
     abandonWaiting: (budgetMs) => gate.abandonWaiting(budgetMs),
   };
 }

@@ -17,11 +17,11 @@ export function haproxyBinary() {
   }
 }
 
-/** The configuration docs/collector.md shows, with test ports. */
-export function haproxyConfig({ port, backends }) {
+/** The configuration docs/collector.md shows, with test ports (and a runtime API socket in `dir`). */
+export function haproxyConfig({ port, backends, adminSocket }) {
   return `global
   maxconn 2000
-
+${adminSocket ? `  stats socket ${adminSocket} mode 600 level admin\n` : ''}
 defaults
   mode tcp
   timeout connect 2s
@@ -44,7 +44,8 @@ ${backends.map((b, i) => `  server gw${i + 1} 127.0.0.1:${b} check inter 500ms f
 export async function startHaproxy({ port, backends }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'haproxy-'));
   const config = path.join(dir, 'haproxy.cfg');
-  fs.writeFileSync(config, haproxyConfig({ port, backends }));
+  const adminSocket = path.join(dir, 'admin.sock');
+  fs.writeFileSync(config, haproxyConfig({ port, backends, adminSocket }));
   execFileSync(haproxyBinary(), ['-c', '-q', '-f', config]);
   // -db: foreground, no daemon: one process, stopped by its pid.
   const child = spawn(haproxyBinary(), ['-db', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,6 +74,27 @@ export async function startHaproxy({ port, backends }) {
     url: `https://localhost:${port}`,
     pid: child.pid,
     log: () => log,
+    /** One command on HAProxy's runtime API (e.g. `disable server gateways/gw2`); resolves its answer. */
+    command(line) {
+      return new Promise((resolve, reject) => {
+        let answer = '';
+        const socket = net.connect(adminSocket, () => socket.end(`${line}\n`));
+        socket.on('data', (d) => (answer += d));
+        socket.on('end', () => resolve(answer.trim()));
+        socket.on('error', reject);
+      });
+    },
+    /**
+     * Takes backend server `name` (gw1, gw2...) out of rotation and closes its connections, so
+     * senders reconnect to the others: what to do before stopping a gateway (docs/collector.md).
+     */
+    async drain(name) {
+      await this.command(`disable server gateways/${name}`);
+      await this.command(`shutdown sessions server gateways/${name}`);
+    },
+    async undrain(name) {
+      await this.command(`enable server gateways/${name}`);
+    },
     rssBytes() {
       const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
       return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
 import { diag, DiagLogLevel } from '@opentelemetry/api';
-import { ReceiverGate, RECHECK_WAIT_MS, FIRST_BACKOFF_MS } from '../../../dist/tracing/receiver-gate.js';
+import { ReceiverGate, RECHECK_WAIT_MS, FIRST_BACKOFF_MS, MAX_UNANSWERED } from '../../../dist/tracing/receiver-gate.js';
 import { createOtlpTransport } from '../../../dist/tracing/otlp-transport.js';
 
 const lines = [];
@@ -16,18 +16,18 @@ const span = (i) => ({ name: `s${i}` });
 const spans = (n, from = 0) => Array.from({ length: n }, (_, i) => span(from + i));
 
 /** A gate over a scripted send: each call takes the next outcome (or waits for a released promise). */
-function scripted({ slowAfterMs = 200, maxHeldSpans = 100 } = {}) {
+function scripted({ maxHeldSpans = 100 } = {}) {
   let clock = 1_000_000;
   const sent = [];
   const outcomes = [];
   const gate = new ReceiverGate({
     endpoint: 'http://collector:4318/v1/traces',
-    slowAfterMs,
     maxHeldSpans,
     unreachableAdvice: 'ADVICE.',
     now: () => clock,
-    send: async (batch, background) => {
+    send: async (batch, background, onWritten) => {
       sent.push({ names: batch.map((s) => s.name), background });
+      onWritten?.(); // handed to the operating system at once
       const next = outcomes.shift() ?? { ok: true, ms: 1 };
       return typeof next === 'function' ? next() : next;
     },
@@ -115,36 +115,63 @@ test('a hung receiver: the flush that gave up marks it down; the request still c
   let settled = false;
   void gate.settled().then(() => (settled = true));
   await tick();
-  assert.equal(settled, false, 'healthy: the flush waits for the request');
+  assert.equal(settled, false, 'healthy: a flush that waits for answers waits for this one');
   gate.abandonWaiting(1000);
   assert.equal(gate.receiverState, 'down');
   assert.match(lines[0], /failed \(no answer within the 1000 ms flush budget\): the receiver accepts connections but does not answer/);
   assert.ok((await flush(spans(1, 5))) < RECHECK_WAIT_MS + 20, 'later flushes do not wait');
   answer({ ok: false, ms: 10_000, kind: 'timeout', detail: 'no answer within 10000 ms' });
   await exported;
+  await tick();
   assert.equal(gate.heldSpans, 3, 'the hung request failed: its spans are held too');
   assert.equal(lines.length, 1, 'one warning per kind of trouble');
 });
 
-test('a slow receiver: flushes stop waiting for it and send in the background; an answer in time makes it healthy', async () => {
+test('a receiver that hangs or is slower than the spans come: after MAX_UNANSWERED waiting requests, one background request at a time', async () => {
   lines.length = 0;
-  const { gate, sent, outcomes, flush } = scripted({ slowAfterMs: 200 });
-  outcomes.push({ ok: true, ms: 300 });
-  await flush(spans(1));
+  assert.equal(MAX_UNANSWERED, 2);
+  const { gate, sent, outcomes, flush } = scripted();
+  const answers = [];
+  const later = () => new Promise((r) => answers.push(r));
+  outcomes.push(later, later, later);
+  // Healthy: each flush sends its own request (and, in Lambda, waits only until it is written).
+  await new Promise((resolve) => gate.export(spans(1), resolve));
+  await new Promise((resolve) => gate.export(spans(1, 1), resolve));
+  assert.equal(gate.receiverState, 'healthy');
+  // Two requests wait for an answer: the third flush does not add a third.
+  const waited = await flush(spans(1, 2));
   assert.equal(gate.receiverState, 'slow');
-  assert.match(lines[0], /answered after 300 ms, more than the 200 ms a flush allows a healthy receiver/);
-  let answer;
-  outcomes.push(() => new Promise((r) => (answer = r)));
-  const waited = await flush(spans(1, 1));
-  assert.ok(waited >= RECHECK_WAIT_MS - 1 && waited < RECHECK_WAIT_MS + 30, `waited ${waited} ms`);
-  assert.deepEqual(sent[1], { names: ['s1'], background: true });
-  await flush(spans(1, 2));
-  assert.equal(sent.length, 2, 'one background request at a time; the rest is held');
-  answer({ ok: true, ms: 3 });
+  assert.ok(waited >= RECHECK_WAIT_MS - 1 && waited < RECHECK_WAIT_MS + 30, `waited ${waited} ms for the background request it started`);
+  assert.deepEqual(sent.map((s) => [s.names.join(), s.background]), [['s0', false], ['s1', false], ['s2', true]]);
+  assert.match(lines[0], /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/);
+  assert.ok((await flush(spans(1, 3))) < RECHECK_WAIT_MS, 'a flush that started nothing waits for nothing');
+  assert.equal(sent.length, 3, 'one background request at a time; the rest is held');
+  // Answers arrive: with fewer than two waiting, it is healthy again and the held span follows.
+  answers[0]({ ok: true, ms: 900 });
+  answers[1]({ ok: true, ms: 800 });
+  answers[2]({ ok: true, ms: 700 });
   await tick();
   await tick();
   assert.equal(gate.receiverState, 'healthy');
-  assert.deepEqual(sent[2], { names: ['s2'], background: true }, 'what was held follows');
+  assert.deepEqual(sent[3], { names: ['s3'], background: true });
+  assert.match(lines.at(-1), /recovered after \d+ s; \d+ held span\(s\) are being sent, 0 span\(s\) were lost/);
+  assert.equal(lines.length, 2);
+});
+
+test('a Lambda flush waits until the request is handed to the operating system; a host flush until it is answered', async () => {
+  const { gate, outcomes } = scripted();
+  let answer;
+  outcomes.push(() => new Promise((r) => (answer = r)));
+  await new Promise((resolve) => gate.export(spans(1), resolve));
+  let answered = false;
+  void gate.settled('answered').then(() => (answered = true));
+  await gate.settled('written');
+  await tick();
+  assert.equal(answered, false);
+  answer({ ok: true, ms: 5 });
+  await tick();
+  await tick();
+  assert.equal(answered, true);
 });
 
 test('shutdown: one last attempt for held spans unless the receiver hung; what is left is reported', async () => {
