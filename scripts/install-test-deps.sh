@@ -11,3 +11,4 @@ for combo in "20 3" "22 3" "22 4" "24 4"; do bash scripts/build-ric.sh $combo >/
 bash scripts/install-test-services.sh
 python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.2.1'
 bash scripts/install-haproxy.sh && bash scripts/install-sigv4-verifier.sh
+bash scripts/install-brokers.sh

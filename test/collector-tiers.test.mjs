@@ -59,8 +59,7 @@ const accepted = async (collector) => metricSum(await collector.metrics(), 'otel
 function deliveredBy(run) {
   const by = {};
   for (const p of intake.agentPayloads)
-    for (const tp of p.tracerPayloads)
-      for (const chunk of tp.chunks) for (const s of chunk.spans) if (s.meta['load.run'] === run) by[p.hostName] = (by[p.hostName] ?? 0) + 1;
+    for (const tp of p.tracerPayloads) for (const chunk of tp.chunks) for (const s of chunk.spans) if (s.meta['load.run'] === run) by[p.hostName] = (by[p.hostName] ?? 0) + 1;
   return by;
 }
 /** Every span an agent accepted has been acknowledged by a gateway (its disk queue is empty). */
@@ -88,7 +87,7 @@ const waitDrained = (expected) => {
 const agentTotals = [0, 0];
 const sentThrough = (n) => agentTotals.forEach((_, i) => (agentTotals[i] += n));
 
-test('the shipped agent, gateway and gateway + X-Ray configs pass the collector\'s own validation', async () => {
+test("the shipped agent, gateway and gateway + X-Ray configs pass the collector's own validation", async () => {
   const agent = await validateConfig([agentConfig], collectorEnv({ OTELCOL_GATEWAY_ENDPOINT: 'https://gateway.internal:4318', OTELCOL_GATEWAY_TOKEN_FILE: pki.tokenFile }));
   assert.equal(agent.code, 0, agent.output);
   const gwEnv = collectorEnv({ OTELCOL_TLS_CERT_FILE: pki.serverCert, OTELCOL_TLS_KEY_FILE: pki.serverKey, OTELCOL_GATEWAY_TOKEN_FILE: pki.tokenFile });
@@ -122,19 +121,36 @@ test(`Datadog answering 503, then 429, for ${OUTAGE_MS / 1000} s: every acknowle
   const droppedStats = faults.droppedStatsPayloads();
   const lostKeys = new Set(droppedTraces.flatMap((p) => p.spans.filter((s) => s.meta['load.run'] === 'outage').map((s) => `${s.service}:${s.metrics['load.seq']}`)));
   const total = loads.length * PER_PROCESS;
-  const c = await intake.waitFor(() => {
-    const now = counts('outage');
-    return now.unique + lostKeys.size >= total ? now : undefined;
-  }, 30_000, 'every outage span delivered or in a dropped payload');
+  const c = await intake.waitFor(
+    () => {
+      const now = counts('outage');
+      return now.unique + lostKeys.size >= total ? now : undefined;
+    },
+    30_000,
+    'every outage span delivered or in a dropped payload',
+  );
   const missing = [...Array(loads.length).keys()].flatMap((i) => [...Array(PER_PROCESS).keys()].map((seq) => `tiers-${'ab'[i]}:${seq}`)).filter((k) => !c.keys.has(k));
   assert.deepEqual(missing.sort(), [...lostKeys].sort(), 'missing spans = spans in payloads dropped after their retries');
   assert.equal(c.unique + missing.length, total);
   for (const p of [...droppedTraces, ...droppedStats]) assert.equal(p.attempts, 4, 'each dropped payload was sent 4 times');
-  const dropLines = tiers.gateways.map((g) => g.log(true).split('\n').filter((l) => l.includes('Dropping Payload after 4 retries')).length).reduce((a, b) => a + b, 0);
+  const dropLines = tiers.gateways
+    .map(
+      (g) =>
+        g
+          .log(true)
+          .split('\n')
+          .filter((l) => l.includes('Dropping Payload after 4 retries')).length,
+    )
+    .reduce((a, b) => a + b, 0);
   assert.equal(dropLines, droppedTraces.length + droppedStats.length, 'the gateways logged each dropped payload once');
-  const statsLost = droppedStats.flatMap((p) => p.groups).filter((g) => g.Resource === 'GET /load/outage').reduce((n, g) => n + Number(g.Hits), 0);
-  t.diagnostic(`outage: ${missing.length} of ${total} acknowledged spans lost (${droppedTraces.length} trace payloads dropped), ${c.duplicates} duplicated; ` +
-    `APM stats: ${droppedStats.length} payloads dropped holding ${statsLost} hits of this run; refused calls: ${faults.refusedAttempts('/api/v0.2/traces')} traces, ${faults.refusedAttempts('/api/v0.2/stats')} stats`);
+  const statsLost = droppedStats
+    .flatMap((p) => p.groups)
+    .filter((g) => g.Resource === 'GET /load/outage')
+    .reduce((n, g) => n + Number(g.Hits), 0);
+  t.diagnostic(
+    `outage: ${missing.length} of ${total} acknowledged spans lost (${droppedTraces.length} trace payloads dropped), ${c.duplicates} duplicated; ` +
+      `APM stats: ${droppedStats.length} payloads dropped holding ${statsLost} hits of this run; refused calls: ${faults.refusedAttempts('/api/v0.2/traces')} traces, ${faults.refusedAttempts('/api/v0.2/stats')} stats`,
+  );
   outcome.outage = { lost: missing.length, statsLost, duplicates: c.duplicates };
 });
 
@@ -146,7 +162,11 @@ async function stopBusiestGateway(run, signal) {
   await waitDrained(agentTotals);
   const acceptedNow = await Promise.all(tiers.gateways.map(accepted));
   const took = acceptedNow.map((n, i) => n - before[i]);
-  assert.equal(took.reduce((a, b) => a + b, 0), loads.length * PER_PROCESS, 'each span acknowledged by exactly one gateway');
+  assert.equal(
+    took.reduce((a, b) => a + b, 0),
+    loads.length * PER_PROCESS,
+    'each span acknowledged by exactly one gateway',
+  );
   const delivered = deliveredBy(run);
   const held = tiers.gateways.map((g, i) => took[i] - (delivered[g.name] ?? 0));
   const victim = held.indexOf(Math.max(...held));
@@ -166,13 +186,19 @@ test('a gateway SIGKILLed and restarted: it loses exactly the spans it had ackno
   const total = loads.length * PER_PROCESS;
   await intake.waitFor(() => counts('after-kill').unique === total, 30_000, 'after-kill spans');
   await waitDrained(agentTotals);
-  const c = await intake.waitFor(() => {
-    const now = counts('kill');
-    return now.unique === total - lost ? now : undefined;
-  }, 15_000, `kill spans: all but the ${lost} the killed gateway held`);
+  const c = await intake.waitFor(
+    () => {
+      const now = counts('kill');
+      return now.unique === total - lost ? now : undefined;
+    },
+    15_000,
+    `kill spans: all but the ${lost} the killed gateway held`,
+  );
   assert.equal(c.duplicates, 0);
   assert.equal(counts('after-kill').duplicates, 0);
-  t.diagnostic(`SIGKILL: ${gateway.name} had acknowledged ${took} spans of ${total}; ${lost} lost (held in its trace agent, flushed every 5 s), 0 duplicated; the ${total} spans sent after its restart all arrived`);
+  t.diagnostic(
+    `SIGKILL: ${gateway.name} had acknowledged ${took} spans of ${total}; ${lost} lost (held in its trace agent, flushed every 5 s), 0 duplicated; the ${total} spans sent after its restart all arrived`,
+  );
   outcome.kill = { took, lost };
 });
 
@@ -180,10 +206,14 @@ test('a gateway restarted gracefully (SIGTERM) loses what its trace agent held t
   const { gateway, took, lost } = await stopBusiestGateway('term', 'SIGTERM');
   await gateway.restart();
   const total = loads.length * PER_PROCESS;
-  const c = await intake.waitFor(() => {
-    const now = counts('term');
-    return now.unique === total - lost ? now : undefined;
-  }, 15_000, `term spans: all but the ${lost} the stopped gateway held`);
+  const c = await intake.waitFor(
+    () => {
+      const now = counts('term');
+      return now.unique === total - lost ? now : undefined;
+    },
+    15_000,
+    `term spans: all but the ${lost} the stopped gateway held`,
+  );
   assert.equal(c.duplicates, 0);
   t.diagnostic(`SIGTERM: ${gateway.name} had acknowledged ${took} spans of ${total}; ${lost} lost at its graceful shutdown, 0 duplicated`);
   outcome.term = { took, lost };
@@ -207,7 +237,8 @@ test('a gateway drained at the balancer first, then stopped (SIGTERM) while span
       settled = acceptedNow;
       break;
     }
-    if (Date.now() > deadline) throw new Error(`drained ${gateway.name} still holds spans after 30 s (${acceptedNow} acknowledged, ${deliveredBy('drain')[gateway.name] ?? 0} delivered)`);
+    if (Date.now() > deadline)
+      throw new Error(`drained ${gateway.name} still holds spans after 30 s (${acceptedNow} acknowledged, ${deliveredBy('drain')[gateway.name] ?? 0} delivered)`);
     await new Promise((r) => setTimeout(r, 200));
   }
   await gateway.stop('SIGTERM');
@@ -215,10 +246,14 @@ test('a gateway drained at the balancer first, then stopped (SIGTERM) while span
   await tiers.haproxy.undrain(`gw${victim + 1}`);
   await sending;
   const total = loads.length * count;
-  const c = await intake.waitFor(() => {
-    const now = counts('drain');
-    return now.unique === total ? now : undefined;
-  }, 60_000, `all ${total} drain spans`);
+  const c = await intake.waitFor(
+    () => {
+      const now = counts('drain');
+      return now.unique === total ? now : undefined;
+    },
+    60_000,
+    `all ${total} drain spans`,
+  );
   t.diagnostic(`drain: ${gateway.name} took ${settled} spans before it was drained; 0 of ${total} lost, ${c.duplicates} duplicated`);
   outcome.drain = { copies: c.copies, duplicates: c.duplicates };
 });
@@ -230,10 +265,14 @@ test('an agent restarted while spans flow: nothing lost (the SDK holds, the disk
   await tiers.agents[0].restart();
   await sending;
   const total = loads.length * count;
-  const c = await intake.waitFor(() => {
-    const now = counts('restart');
-    return now.unique === total ? now : undefined;
-  }, 60_000, `all ${total} restart spans`);
+  const c = await intake.waitFor(
+    () => {
+      const now = counts('restart');
+      return now.unique === total ? now : undefined;
+    },
+    60_000,
+    `all ${total} restart spans`,
+  );
   // The SDK saw the agent go and come back, held the spans meanwhile, and lost none.
   const sdkLog = loads[0].stderr();
   assert.match(sdkLog, /span export to \S+ recovered after \d+ s; \d+ held span\(s\) are being sent, 0 span\(s\) were lost/);
@@ -246,11 +285,20 @@ test('APM stats: hits per service and resource at the intake equal the span copi
   const total = loads.length * PER_PROCESS;
   await intake.waitFor(() => counts('steady').unique === total, 30_000, 'steady spans');
   // Stats leave a gateway 20-30 s after their 10 s bucket closes; a gateway stopped before
-  // that takes them along (like the traces above), so exact counts are asserted for the
-  // runs after the last gateway stop, and the earlier ones are reported.
-  const hits = (resource, service) => intake.stats().filter((g) => g.Resource === resource && (service === undefined || g.Service === service)).reduce((n, g) => n + Number(g.Hits), 0);
+  // that takes them along (like the traces above; at SIGTERM its last stats race the process
+  // exit). Exact counts for the runs whose gateways all stayed up; the others are reported.
+  const hits = (resource, service) =>
+    intake
+      .stats()
+      .filter((g) => g.Resource === resource && (service === undefined || g.Service === service))
+      .reduce((n, g) => n + Number(g.Hits), 0);
   const expected = { 'GET /load/restart': outcome.restart.copies, 'GET /load/steady': counts('steady').copies };
-  await intake.waitFor(() => Object.entries(expected).every(([r, n]) => hits(r) === n), 60_000, `stats hits ${JSON.stringify(expected)}`);
+  const actual = () => JSON.stringify(Object.fromEntries(Object.keys(expected).map((r) => [r, hits(r)])));
+  await waitUntil(() => Object.entries(expected).every(([r, n]) => hits(r) === n), {
+    timeoutMs: 60_000,
+    what: `stats hits ${JSON.stringify(expected)}`,
+    seen: () => `hits so far ${actual()}`,
+  });
   for (const [resource, n] of Object.entries(expected)) assert.equal(hits(resource), n, resource);
   for (const service of ['tiers-a', 'tiers-b']) {
     assert.equal(hits('GET /load/steady', service), PER_PROCESS, `steady hits of ${service}`);
@@ -259,7 +307,9 @@ test('APM stats: hits per service and resource at the intake equal the span copi
   }
   // The outage run: every hit is at the intake or in a stats payload dropped during the outage.
   assert.equal(hits('GET /load/outage') + outcome.outage.statsLost, total);
-  const report = Object.fromEntries(['outage', 'kill', 'after-kill', 'term', 'drain', 'restart', 'steady'].map((run) => [run, `${hits(`GET /load/${run}`)} hits / ${counts(run).copies} spans`]));
+  const report = Object.fromEntries(
+    ['outage', 'kill', 'after-kill', 'term', 'drain', 'restart', 'steady'].map((run) => [run, `${hits(`GET /load/${run}`)} hits / ${counts(run).copies} spans`]),
+  );
   t.diagnostic(`stats: ${JSON.stringify(report)}`);
 });
 
@@ -274,7 +324,12 @@ test('the traced processes end without losing a span they were asked to send', a
 
 test('X-Ray as a second destination: the same spans, X-Ray trace ids unchanged, SigV4-signed (checked by botocore)', async (t) => {
   const xray = await startXrayEndpoint({ region: 'eu-west-1' });
-  const gateway = await startGateway({ name: 'gateway-xray', pki, intakeUrl: intake.url, xray: { region: xray.region, tracesUrl: xray.tracesUrl, credentials: TEST_AWS_CREDENTIALS } });
+  const gateway = await startGateway({
+    name: 'gateway-xray',
+    pki,
+    intakeUrl: intake.url,
+    xray: { region: xray.region, tracesUrl: xray.tracesUrl, credentials: TEST_AWS_CREDENTIALS },
+  });
   const load = await startSpanLoad({
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: gateway.otlpUrl,
@@ -313,7 +368,11 @@ test('X-Ray as a second destination: the same spans, X-Ray trace ids unchanged, 
     const { headers, body, path: p } = xray.accepted[0];
     const tampered = Buffer.from(body);
     tampered[tampered.length - 1] ^= 1;
-    const res = await fetch(`${xray.url}${p}`, { method: 'POST', headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !['content-length', 'connection', 'host', 'transfer-encoding'].includes(k))), body: tampered });
+    const res = await fetch(`${xray.url}${p}`, {
+      method: 'POST',
+      headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !['content-length', 'connection', 'host', 'transfer-encoding'].includes(k))),
+      body: tampered,
+    });
     assert.equal(res.status, 403);
     assert.equal(xray.refused.length, 1);
     t.diagnostic(`X-Ray: ${xray.accepted.length} signed request(s) carried the 50 spans; Datadog got the same 50`);

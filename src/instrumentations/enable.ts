@@ -3,12 +3,13 @@
  * libraries, the first-fetch trigger for global fetch(), and the Lambda
  * handler wrapper where the process is a Lambda function.
  */
+import { readFileSync, statSync } from 'node:fs';
 import type { TracerProvider } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { log } from '../config/diagnostics';
 import { interceptFirstFetch } from '../loading/fetch-trigger';
-import type { InstrumentationName } from '../loading/instrumentation-catalog';
+import { INSTRUMENTATION_CATALOG, type InstrumentationName } from '../loading/instrumentation-catalog';
 import { createLambdaHandlerInstrumentation } from '../lambda/handler-instrumentation';
 import type { LambdaTracing } from '../lambda/invocation';
 import { locateHandler } from '../lambda/handler-file';
@@ -38,7 +39,8 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
       log.warn('the Lambda handler file named by _HANDLER was not found under LAMBDA_TASK_ROOT; invocations are not traced');
     } else {
       try {
-        registerInstrumentations({ instrumentations: [createLambdaHandlerInstrumentation({ handler, ...lambda })], tracerProvider });
+        const afterFirstInvocation = (): void => warnIfUnseenBundle(handler.file, config.instrumentations, loader.loaded);
+        registerInstrumentations({ instrumentations: [createLambdaHandlerInstrumentation({ handler, ...lambda, afterFirstInvocation })], tracerProvider });
         modules.push(handler.file);
       } catch (error) {
         log.warn(`instrumentation aws-lambda could not be loaded (${String(error)}); invocations are not traced`);
@@ -46,4 +48,28 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
     }
   }
   return { modules, watchImports: () => loader.watchImports() };
+}
+
+// esbuild keeps the path of every module it inlines (`"node_modules/pg/lib/index.js"(exports, module)`), minified or not.
+const MAX_READ_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One warning when the handler is a bundle with libraries of the catalog
+ * inside that tracing never saw (no require of them, no call from our esbuild
+ * plugin): their calls make no spans, and the trace stops at the invocation.
+ * Read once, after the first invocation has been answered.
+ */
+function warnIfUnseenBundle(file: string, enabled: ReadonlySet<InstrumentationName>, loaded: readonly InstrumentationName[]): void {
+  if (statSync(file).size > MAX_READ_BYTES) return;
+  const text = readFileSync(file, 'latin1');
+  const unseen = new Set<string>();
+  for (const name of enabled) {
+    if (loaded.includes(name)) continue;
+    for (const pkg of INSTRUMENTATION_CATALOG[name].triggers) if (text.includes(`node_modules/${pkg}/`)) unseen.add(pkg);
+  }
+  if (unseen.size === 0) return;
+  log.warn(
+    `the handler ${file} is a bundle with ${[...unseen].join(', ')} inside, which tracing cannot see there, so their calls make no spans: ` +
+      'bundle with the otel-xray-datadog/esbuild plugin, or keep those libraries out of the bundle (CDK bundling.nodeModules, SAM External); see docs/bundling.md',
+  );
 }

@@ -33,6 +33,8 @@ export interface LambdaTracing {
   flushTimeoutMs: number;
   /** Sends every finished span, waiting at most `ms`; resolves false when it gave up. Never rejects. */
   flushWithin(ms: number): Promise<boolean>;
+  /** Called once, after the first invocation has been answered (checks that cost nothing on the way). */
+  afterFirstInvocation?(): void;
 }
 
 export interface InvocationTracing extends LambdaTracing {
@@ -188,6 +190,18 @@ async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracin
   span.end();
   // A flush that runs out of budget is explained once by the export gate.
   await tracing.flushWithin(flushBudget(tracing.flushTimeoutMs, remaining));
+  const after = tracing.afterFirstInvocation;
+  if (after !== undefined) {
+    tracing.afterFirstInvocation = undefined;
+    // After the runtime has the outcome, never on its way.
+    setImmediate(() => {
+      try {
+        after();
+      } catch {
+        // A diagnostic must not cost the function anything.
+      }
+    }).unref();
+  }
 }
 
 function recordError(span: Span, error: unknown): void {

@@ -11,6 +11,8 @@ import { ProxyTracerProvider, trace, type Tracer, type TracerOptions, type Trace
 import type { ResolvedConfig } from '../config/resolved-config';
 import { interceptFirstFetch } from './fetch-trigger';
 import { INSTRUMENTATION_CATALOG } from './instrumentation-catalog';
+import { deferredBundledModuleHook, setBundledModuleHook } from './bundled-modules';
+import { channelTrigger, onFirstMessage } from './channel-triggers';
 import { packageOfRequest } from './package-names';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Module._load is reached through require('node:module') */
@@ -50,6 +52,14 @@ export function deferStart(config: ResolvedConfig, startNow: () => void): void {
     return originalLoad.call(this, request, parent, isMain);
   };
   moduleApi._load = onLoad;
+  // Libraries inlined into a bundle trigger through our esbuild plugin's calls instead of require,
+  // or through the first message on their diagnostics channels.
+  setBundledModuleHook(deferredBundledModuleHook(triggers, ensureStarted));
+  const channelNames = [...config.instrumentations].flatMap((name) => INSTRUMENTATION_CATALOG[name].channels ?? []);
+  onFirstMessage(channelNames, (channel, message) => {
+    ensureStarted();
+    channelTrigger()?.(channel, message);
+  });
 
   if (config.instrumentations.has('undici')) stopInterceptingFetch = interceptFirstFetch(ensureStarted);
 

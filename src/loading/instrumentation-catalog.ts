@@ -14,6 +14,8 @@ export interface CatalogEntry {
   readonly package?: string;
   /** Supported versions of the instrumented library, for docs/instrumentations.md. */
   readonly supports: string;
+  /** diagnostics_channel names the library publishes on: their first message triggers too, bundled or not. */
+  readonly channels?: readonly string[];
 }
 
 export const INSTRUMENTATION_NAMES = [
@@ -52,6 +54,7 @@ export const INSTRUMENTATION_CATALOG: Readonly<Record<InstrumentationName, Catal
   undici: {
     // Global fetch() never passes a module loader: loading/fetch-trigger.ts covers it.
     triggers: ['undici'],
+    channels: ['undici:request:create'],
     package: '@opentelemetry/instrumentation-undici',
     supports: 'global fetch() (Node ≥ 20), undici ≥ 5.12',
   },
@@ -90,6 +93,7 @@ export const INSTRUMENTATION_CATALOG: Readonly<Record<InstrumentationName, Catal
   fastify: {
     // instrumentation-fastify is deprecated; fastify publishes its routes itself.
     triggers: ['fastify'],
+    channels: ['tracing:fastify.request.handler:start'],
     supports: 'fastify ≥ 5 (route from its diagnostics_channel)',
   },
   graphql: {

@@ -16,6 +16,9 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import { InstrumentationBase, registerInstrumentations, type Instrumentation, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { log } from '../config/diagnostics';
+import { patchBundledModule } from '../instrumentations/bundled-patch';
+import { setBundledModuleHook, type BundledModuleHook } from './bundled-modules';
+import { onFirstMessage, setChannelTrigger, subscriptionsOf } from './channel-triggers';
 import { INSTRUMENTATION_CATALOG, type InstrumentationName } from './instrumentation-catalog';
 import { packageOfPath, packageOfRequest, packageOfUrl } from './package-names';
 
@@ -67,10 +70,13 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
     }
   }
 
+  const built = new Map<InstrumentationName, Instrumentation>();
   const build = (name: InstrumentationName): void => {
     for (const trigger of INSTRUMENTATION_CATALOG[name].triggers) pending.delete(trigger);
     try {
-      registerInstrumentations({ instrumentations: [options.build(name)], tracerProvider: options.tracerProvider });
+      const instrumentation = options.build(name);
+      registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: options.tracerProvider });
+      built.set(name, instrumentation);
       loaded.push(name);
     } catch (error) {
       log.warn(`instrumentation ${name} could not be loaded (${String(error)}); continuing without it`);
@@ -86,6 +92,8 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
     if (instrumentation !== undefined) build(instrumentation);
   };
   if (pending.size > 0) watchRequires(pending, trigger);
+  setBundledModuleHook(bundledModulePatcher(options.enabled, trigger, built));
+  watchChannels(options.enabled, pending, trigger);
 
   let watching = false;
   return {
@@ -98,6 +106,39 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
       watchImports(pending, trigger);
     },
   };
+}
+
+/** Libraries inlined into a bundle (bundled-modules.ts): the call from the plugin's code triggers, then patches. */
+function bundledModulePatcher(enabled: ReadonlySet<InstrumentationName>, trigger: (name: string) => void, built: ReadonlyMap<InstrumentationName, Instrumentation>): BundledModuleHook {
+  const byPackage = new Map<string, InstrumentationName>();
+  for (const name of enabled) for (const pkg of INSTRUMENTATION_CATALOG[name].triggers) byPackage.set(pkg, name);
+  return (pkg, version, file, isMain, exports) => {
+    const name = byPackage.get(pkg);
+    if (name === undefined) return undefined;
+    try {
+      trigger(pkg);
+      const instrumentation = built.get(name);
+      return instrumentation === undefined ? undefined : patchBundledModule(instrumentation, pkg, version, file, isMain, exports);
+    } catch (error) {
+      log.debug(`bundled ${pkg}: not instrumented (${String(error)})`);
+      return undefined;
+    }
+  };
+}
+
+/** Triggers from diagnostics_channel (channel-triggers.ts): the first message builds the owner and is replayed to it. */
+function watchChannels(enabled: ReadonlySet<InstrumentationName>, pending: ReadonlyMap<string, InstrumentationName>, trigger: (name: string) => void): void {
+  const owners = new Map<string, InstrumentationName>();
+  for (const name of enabled) for (const channel of INSTRUMENTATION_CATALOG[name].channels ?? []) owners.set(channel, name);
+  const fromChannel = (channel: string, message: unknown): void => {
+    const owner = owners.get(channel);
+    const triggerName = owner === undefined ? undefined : INSTRUMENTATION_CATALOG[owner].triggers[0];
+    if (triggerName === undefined || pending.get(triggerName) !== owner) return;
+    const subscribed = subscriptionsOf(() => trigger(triggerName));
+    for (const handler of subscribed.get(channel) ?? []) handler(message, channel);
+  };
+  setChannelTrigger(fromChannel);
+  for (const name of enabled) onFirstMessage(INSTRUMENTATION_CATALOG[name].channels ?? [], fromChannel);
 }
 
 /** Triggers from Module._load: every bare require, and the CommonJS files behind an ES module import. */

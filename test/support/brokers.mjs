@@ -39,7 +39,10 @@ function handle(fields, servers, dir, startedAt) {
 
 /** Runs one of our install scripts and returns the last line it prints (the path it installed). */
 function installed(script) {
-  return execFileSync('bash', [path.join(repoRoot, 'scripts', script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1);
+  return execFileSync('bash', [path.join(repoRoot, 'scripts', script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .at(-1);
 }
 
 function rabbitMqServer() {
@@ -203,8 +206,13 @@ export async function startFerretDb() {
     file: ferretdb,
     dir,
     args: [
-      '--handler=sqlite', `--sqlite-url=file:${path.join(dir, 'data')}/`, `--state-dir=${dir}`,
-      `--listen-addr=${HOST}:${port}`, '--debug-addr=-', '--telemetry=disable', '--log-level=info',
+      '--handler=sqlite',
+      `--sqlite-url=file:${path.join(dir, 'data')}/`,
+      `--state-dir=${dir}`,
+      `--listen-addr=${HOST}:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=info',
     ],
     readyText: 'Listening on TCP',
   });

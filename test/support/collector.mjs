@@ -118,9 +118,7 @@ export function parsePrometheus(text) {
 
 /** Sum of the samples called `name` whose labels include every pair of `where`. */
 export function metricSum(samples, name, where = {}) {
-  return samples
-    .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
 }
 
 /**
@@ -152,7 +150,8 @@ export async function launchCollector({ name, configs, overlay, env, healthPort,
     exited = new Promise((resolve) => current.on('close', (code, signal) => resolve({ code, signal })));
     const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
-      if (current.exitCode !== null || current.signalCode !== null) throw new Error(`collector ${name} exited (${current.exitCode ?? current.signalCode}) before it was healthy:\n${run.log}`);
+      if (current.exitCode !== null || current.signalCode !== null)
+        throw new Error(`collector ${name} exited (${current.exitCode ?? current.signalCode}) before it was healthy:\n${run.log}`);
       try {
         const res = await fetch(`http://127.0.0.1:${healthPort}/`);
         if (res.ok) break;
@@ -202,4 +201,26 @@ export async function launchCollector({ name, configs, overlay, env, healthPort,
     },
   };
   return handle;
+}
+
+/** Polls a collector's own metrics until `check(samples)` is truthy; resolves the samples. */
+export async function waitForMetrics(collector, check, { timeoutMs = 30_000, what = 'collector metrics' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last = [];
+  for (;;) {
+    try {
+      last = await collector.metrics();
+      if (check(last)) return last;
+    } catch {
+      // not answering yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what} from ${collector.name}; last: ${last
+          .filter((s) => s.name.startsWith('otelcol_'))
+          .map((s) => `${s.name}${JSON.stringify(s.labels)}=${s.value}`)
+          .join(', ')}`,
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

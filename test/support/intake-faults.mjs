@@ -93,6 +93,10 @@ export async function startIntakeFaults(intakeUrl) {
     droppedStatsPayloads: () => dropped('/api/v0.2/stats').map((p) => ({ ...p, groups: statsPayloadGroups(p.decoded) })),
     /** Refused calls per path (every attempt). */
     refusedAttempts: (path) => [...refused.values()].filter((r) => r.path === path).reduce((n, r) => n + r.attempts, 0),
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(resolve);
+      }),
   };
 }

@@ -27,7 +27,8 @@ export function gatewayOverlay({ intakeUrl, xrayTracesUrl }) {
     logs:
       endpoint: ${intakeUrl}
 `;
-  if (xrayTracesUrl) yaml += `  otlp_http/xray:
+  if (xrayTracesUrl)
+    yaml += `  otlp_http/xray:
     traces_endpoint: ${xrayTracesUrl}
 `;
   return yaml;
@@ -58,7 +59,14 @@ export async function startGateway({ name, pki, intakeUrl, xray, clientCa = fals
   const ports = await collectorPorts();
   const configs = xray ? [gatewayConfig, gatewayXrayConfig] : [gatewayConfig];
   const env = gatewayEnv({ pki, ports, hostname: name, clientCa, extra: { ...(xray ? { AWS_REGION: xray.region, ...xray.credentials } : {}), ...extraEnv } });
-  const handle = await launchCollector({ name, configs, overlay: gatewayOverlay({ intakeUrl, xrayTracesUrl: xray?.tracesUrl }), env, healthPort: ports.health, metricsPort: ports.metrics });
+  const handle = await launchCollector({
+    name,
+    configs,
+    overlay: gatewayOverlay({ intakeUrl, xrayTracesUrl: xray?.tracesUrl }),
+    env,
+    healthPort: ports.health,
+    metricsPort: ports.metrics,
+  });
   return Object.assign(handle, { ports, otlpUrl: `https://localhost:${ports.http}` });
 }
 
@@ -128,10 +136,11 @@ export async function startSpanLoad({ env, node = process.execPath }) {
     }
     waiting.shift()?.(msg);
   });
-  const next = () => new Promise((resolve, reject) => {
-    waiting.push(resolve);
-    exited.then(({ code, signal }) => reject(new Error(`span-load exited (${code ?? signal}):\n${stderr}`)));
-  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      waiting.push(resolve);
+      exited.then(({ code, signal }) => reject(new Error(`span-load exited (${code ?? signal}):\n${stderr}`)));
+    });
   await next(); // {ready}
   const command = (cmd) => {
     const answer = next();

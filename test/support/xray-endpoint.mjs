@@ -95,7 +95,11 @@ export async function startXrayEndpoint({ region = 'eu-west-1' } = {}) {
     refused,
     spans,
     waitFor(predicate, timeoutMs = 30_000, what = 'X-Ray spans') {
-      return waitUntil(() => predicate(spans) && spans, { timeoutMs, what, seen: () => `accepted ${accepted.length} request(s), refused ${refused.length} (${refused.map((r) => r.reason).join('; ')}), ${spans.length} span(s)` });
+      return waitUntil(() => predicate(spans) && spans, {
+        timeoutMs,
+        what,
+        seen: () => `accepted ${accepted.length} request(s), refused ${refused.length} (${refused.map((r) => r.reason).join('; ')}), ${spans.length} span(s)`,
+      });
     },
     async close() {
       server.closeAllConnections?.();
