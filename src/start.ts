@@ -116,6 +116,7 @@ function createTracing(config: ResolvedConfig): Tracing {
     protocol: config.protocol,
     maxHeldSpans: config.maxHeldSpans,
     inLambda,
+    tls: config.tls,
   });
   const spanProcessors = config.keepUrlQuery ? [new DatadogNames(), pipeline.processor] : [new UrlQueryRedactor(), new DatadogNames(), pipeline.processor];
   const provider = new NodeTracerProvider({

@@ -163,13 +163,12 @@ test('a gateway that requires client certificates refuses an expired one, and on
 });
 
 test('the right senders get through: the SDK straight to a gateway, an agent with its token in a file (and mutual TLS)', async (t) => {
-  // SDK -> gateway over TLS with the token header. The SDK has no certificate setting yet:
-  // NODE_EXTRA_CA_CERTS (Node's own) makes it trust the test CA.
+  // SDK -> gateway over TLS with the token header; OTEL_EXPORTER_OTLP_CERTIFICATE trusts the test CA.
   const sdk = await startSpanLoad({
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: gateway.otlpUrl,
       OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${pki.token}`,
-      NODE_EXTRA_CA_CERTS: pki.caFile,
+      OTEL_EXPORTER_OTLP_CERTIFICATE: pki.caFile,
       OTEL_SERVICE_NAME: 'security-sdk',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     },

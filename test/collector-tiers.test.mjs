@@ -334,8 +334,7 @@ test('X-Ray as a second destination: the same spans, X-Ray trace ids unchanged, 
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: gateway.otlpUrl,
       OTEL_EXPORTER_OTLP_HEADERS: `Authorization=Bearer%20${pki.token}`,
-      // The SDK has no certificate setting yet: Node's own variable trusts the test CA.
-      NODE_EXTRA_CA_CERTS: pki.caFile,
+      OTEL_EXPORTER_OTLP_CERTIFICATE: pki.caFile,
       OTEL_SERVICE_NAME: 'tiers-xray',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     },

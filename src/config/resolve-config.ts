@@ -120,7 +120,7 @@ function withTracesPath(base: string): string {
   return url.toString();
 }
 
-function resolveExport(r: Reader): Pick<ResolvedConfig, 'tracesEndpoint' | 'protocol' | 'maxHeldSpans'> {
+function resolveExport(r: Reader): Pick<ResolvedConfig, 'tracesEndpoint' | 'protocol' | 'maxHeldSpans' | 'tls'> {
   // The signal-specific variables win; the generic ones are read only when those are unset or unusable.
   const fromBase = (base: Found<string>): Found<string> => ({ value: withTracesPath(base.value), origin: base.origin });
   const endpoint =
@@ -134,7 +134,21 @@ function resolveExport(r: Reader): Pick<ResolvedConfig, 'tracesEndpoint' | 'prot
   r.settle(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'], r.using(protocol, String));
   r.record('protocol', protocol, String);
   r.recordPassThrough();
-  return { tracesEndpoint: endpoint.value, protocol: protocol.value, maxHeldSpans: r.get('OTEL_XRAY_DD_EXPORT_HELD_SPANS', 'maxHeldSpans').value };
+  // The traces variable wins over the generic one, as for every OTLP exporter setting.
+  const file = (traces: SettingName, generic: SettingName, field: string): string | undefined => {
+    const found = (r.find(traces) ?? r.find(generic)) as { value: string; origin: Origin } | undefined;
+    r.settle([traces, generic], found === undefined ? 'none' : r.using(found, (v) => (field === 'tls.key' ? '<redacted>' : v)));
+    if (found !== undefined) r.record(field, found, (v) => (field === 'tls.key' ? '<redacted>' : v));
+    return found?.value;
+  };
+  const tls: ResolvedConfig['tls'] = {};
+  const ca = file('OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CERTIFICATE', 'tls.ca');
+  const cert = file('OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE', 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', 'tls.cert');
+  const key = file('OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY', 'OTEL_EXPORTER_OTLP_CLIENT_KEY', 'tls.key');
+  if (ca !== undefined) tls.ca = ca;
+  if (cert !== undefined) tls.cert = cert;
+  if (key !== undefined) tls.key = key;
+  return { tracesEndpoint: endpoint.value, protocol: protocol.value, maxHeldSpans: r.get('OTEL_XRAY_DD_EXPORT_HELD_SPANS', 'maxHeldSpans').value, tls };
 }
 
 function resolveSampling(r: Reader): Pick<ResolvedConfig, 'sampler'> {

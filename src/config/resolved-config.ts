@@ -52,6 +52,8 @@ export interface ResolvedConfig {
   protocol: OtlpProtocol;
   /** Spans held while the receiver does not answer (OTEL_XRAY_DD_EXPORT_HELD_SPANS). */
   maxHeldSpans: number;
+  /** PEM files for an https endpoint: a private CA, and our client certificate and key for mutual TLS. */
+  tls: { ca?: string; cert?: string; key?: string };
   /** `explicit`: OTEL_TRACES_SAMPLER was set (it then decides the Datadog priority of Lambda invocations). */
   sampler: { name: SamplerName; ratio: number; explicit: boolean };
   /** Extraction order; a later propagator's parent wins over an earlier one's. */

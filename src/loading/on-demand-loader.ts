@@ -109,7 +109,11 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
 }
 
 /** Libraries inlined into a bundle (bundled-modules.ts): the call from the plugin's code triggers, then patches. */
-function bundledModulePatcher(enabled: ReadonlySet<InstrumentationName>, trigger: (name: string) => void, built: ReadonlyMap<InstrumentationName, Instrumentation>): BundledModuleHook {
+function bundledModulePatcher(
+  enabled: ReadonlySet<InstrumentationName>,
+  trigger: (name: string) => void,
+  built: ReadonlyMap<InstrumentationName, Instrumentation>,
+): BundledModuleHook {
   const byPackage = new Map<string, InstrumentationName>();
   for (const name of enabled) for (const pkg of INSTRUMENTATION_CATALOG[name].triggers) byPackage.set(pkg, name);
   return (pkg, version, file, isMain, exports) => {

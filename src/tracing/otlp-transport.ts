@@ -12,9 +12,11 @@
  * what they mean to the stock exporter.
  */
 import type * as http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { OtlpProtocol } from '../config/resolved-config';
+import { log } from '../config/diagnostics';
 import { DISTRIBUTION_NAME, DISTRIBUTION_VERSION } from '../version';
 
 /** Why a request failed, as far as what to do about it goes. */
@@ -65,13 +67,38 @@ function httpModule(scheme: string): typeof http {
   return (typeof getBuiltin === 'function' ? getBuiltin(name) : require(name)) as typeof http;
 }
 
-export function createOtlpTransport(url: string, protocol: OtlpProtocol): OtlpTransport {
+/** PEM files for an https receiver (OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY). */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** The files' contents; one that cannot be read gives one warning and is left out (the connection then says why it fails). */
+function readTlsFiles(files: TlsFiles): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const out: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
+  const variables = { ca: 'OTEL_EXPORTER_OTLP_CERTIFICATE', cert: 'OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE', key: 'OTEL_EXPORTER_OTLP_CLIENT_KEY' } as const;
+  for (const field of ['ca', 'cert', 'key'] as const) {
+    const file = files[field];
+    if (file === undefined) continue;
+    try {
+      out[field] = readFileSync(file);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      // The key's path is not printed.
+      log.warn(`${variables[field]}: ${field === 'key' ? 'the file' : file} could not be read (${typeof code === 'string' ? code : String(error)}); it is not used`);
+    }
+  }
+  return out;
+}
+
+export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: TlsFiles = {}): OtlpTransport {
   const agents: http.Agent[] = [];
   const options = convertLegacyHttpOptions(
     {
       url,
       httpAgentOptions: (scheme: string) => {
-        const agent = new (httpModule(scheme).Agent)({ keepAlive: true });
+        const agent = new (httpModule(scheme).Agent)(scheme === 'https:' ? { keepAlive: true, ...readTlsFiles(tls) } : { keepAlive: true });
         agents.push(agent);
         return agent;
       },

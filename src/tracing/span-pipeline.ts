@@ -8,7 +8,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { OtlpProtocol } from '../config/resolved-config';
 import { ReceiverGate } from './receiver-gate';
-import { createOtlpTransport } from './otlp-transport';
+import { createOtlpTransport, type TlsFiles } from './otlp-transport';
 import { redactUrl } from '../config/url-redaction';
 
 export interface SpanPipeline {
@@ -29,6 +29,7 @@ export interface PipelineOptions {
   protocol: OtlpProtocol;
   maxHeldSpans: number;
   inLambda: boolean;
+  tls: TlsFiles;
 }
 
 const LAMBDA_ADVICE =
@@ -37,7 +38,7 @@ const LAMBDA_ADVICE =
 const HOST_ADVICE = 'Check that an OpenTelemetry Collector listens there, or set OTEL_EXPORTER_OTLP_ENDPOINT to where one does.';
 
 export function createSpanPipeline(options: PipelineOptions): SpanPipeline {
-  const transport = createOtlpTransport(options.tracesEndpoint, options.protocol);
+  const transport = createOtlpTransport(options.tracesEndpoint, options.protocol, options.tls);
   const serializer = options.protocol === 'http/json' ? JsonTraceSerializer : ProtobufTraceSerializer;
   const send = (spans: ReadableSpan[], background: boolean, onWritten?: () => void) => {
     const body = serializer.serializeRequest(spans);

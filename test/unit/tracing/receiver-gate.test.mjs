@@ -285,3 +285,44 @@ test('transport: a kept-alive socket the receiver closed while idle costs one ne
   transport.close();
   server.close();
 });
+
+test('transport: an https receiver with a private CA and mutual TLS (OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY)', async (t) => {
+  const { makeTestPki } = await import('../../support/certs.mjs');
+  const https = await import('node:https');
+  const fs = await import('node:fs');
+  const pki = makeTestPki();
+  t.after(() => pki.remove());
+  let requests = 0;
+  const server = https.createServer(
+    { cert: fs.readFileSync(pki.serverCert), key: fs.readFileSync(pki.serverKey), ca: fs.readFileSync(pki.caFile), requestCert: true, rejectUnauthorized: true },
+    (req, res) => {
+      requests++;
+      req.resume();
+      req.on('end', () => res.writeHead(200).end());
+    },
+  );
+  const port = await listen(server);
+  t.after(() => server.close());
+  const url = `https://127.0.0.1:${port}/v1/traces`;
+  const mutual = createOtlpTransport(url, 'http/protobuf', { ca: pki.caFile, cert: pki.clientCert, key: pki.clientKey });
+  assert.equal((await mutual.send(new Uint8Array([1]), false)).ok, true);
+  mutual.close();
+  const noClientCert = createOtlpTransport(url, 'http/protobuf', { ca: pki.caFile });
+  const refused = await noClientCert.send(new Uint8Array([1]), false);
+  assert.equal(refused.ok, false, 'the receiver requires our certificate');
+  noClientCert.close();
+  const unknownCa = createOtlpTransport(url, 'http/protobuf', {});
+  const untrusted = await unknownCa.send(new Uint8Array([1]), false);
+  assert.equal(untrusted.ok, false);
+  assert.match(untrusted.detail, /SELF_SIGNED|UNABLE_TO_VERIFY|unable to verify/i, 'the system CAs do not know the private CA');
+  unknownCa.close();
+  assert.equal(requests, 1);
+  lines.length = 0;
+  const missing = createOtlpTransport(url, 'http/protobuf', { ca: '/nonexistent/ca.pem', key: '/secret/place/client.key' });
+  await missing.send(new Uint8Array([1]), false);
+  missing.close();
+  assert.deepEqual(lines, [
+    'otel-xray-datadog: OTEL_EXPORTER_OTLP_CERTIFICATE: /nonexistent/ca.pem could not be read (ENOENT); it is not used',
+    'otel-xray-datadog: OTEL_EXPORTER_OTLP_CLIENT_KEY: the file could not be read (ENOENT); it is not used',
+  ]);
+});
