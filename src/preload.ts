@@ -14,6 +14,7 @@
 import { isMainThread, parentPort } from 'node:worker_threads';
 import { resolveConfig } from './config/resolve-config';
 import { type ResolvedConfig } from './config/resolved-config';
+import { recordModuleLoads } from './loading/cold-start-recorder';
 import { deferStart } from './loading/deferred-start';
 import { installDiagLogger, log } from './config/diagnostics';
 import type { EsmHookMode } from './start';
@@ -53,6 +54,8 @@ export function startFromPreload(esmHook: EsmHookMode): void {
   installDiagLogger(config.logLevel);
   for (const warning of config.warnings) log.warn(warning);
   if (config.compileCache && !config.disabled) enableCompileCache();
+  // Before the SDK loads: its own load belongs to the cold start too.
+  if (config.lambda.functionName !== undefined && config.lambda.coldStartMinMs !== undefined && !config.disabled) recordModuleLoads();
   if (esmHook === 'import' || config.lambda.functionName !== undefined) startNow();
   else if (!config.disabled) deferStart(config, startNow);
 }

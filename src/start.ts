@@ -86,6 +86,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
   const hooked = enableInstrumentations(config, tracing.provider, {
     parentPriority: config.lambda.parentPriority,
     samplingMode: config.lambda.samplingMode,
+    coldStartMinMs: config.lambda.coldStartMinMs,
     maxLinks: config.messaging.maxLinks,
     flushTimeoutMs: config.lambda.flushTimeoutMs,
     // Per invocation: until the spans are on their way to the (local) receiver, not its answer.

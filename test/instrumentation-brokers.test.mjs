@@ -39,9 +39,9 @@ const KAFKAJS_NODE24_WARNING =
 // exchange, or the routing key (the queue) on the default exchange, for both spans; out.host and
 // peer.service = server.address ('127.0.0.1'). A naming change is made here, in one place.
 const DATADOG = {
-  amqpPublish: (queue) => ['rabbitmq.send', 'publish <default>', 'custom'],
-  amqpProcess: (queue) => ['rabbitmq.process', 'process', 'custom'],
-  amqpPeer: { outHost: undefined, peerService: undefined },
+  amqpPublish: (queue) => ['rabbitmq.send', queue, 'custom'],
+  amqpProcess: (queue) => ['rabbitmq.process', queue, 'custom'],
+  amqpPeer: { outHost: '127.0.0.1', peerService: '127.0.0.1' },
 };
 
 let intake;

@@ -116,6 +116,35 @@ for (const [nodeMajor, ricMajor] of combos) {
       });
     }
 
+    it('cold start spans (OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE=true): the first invocation draws the init and its slow module load; none later; nothing when off', async (t) => {
+      const byFn = {};
+      for (const on of [true, false]) {
+        const fn = `ric-${nodeMajor}-${ricMajor}-cold-${on}`;
+        const sb = await sandbox(t, { dir: 'cold-start', handler: 'index.handler', fn, env: on ? { OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE: 'true' } : {} });
+        for (let i = 0; i < 2; i++) assert.equal((await sb.invoke({ event: {}, traceId: xray(...TRACES[i]) })).ok, true, output(sb));
+        await waitUntil(() => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === 'otel-xray-datadog/aws-lambda').length >= 2, { timeoutMs: 10_000, what: `${fn} spans` });
+        byFn[on] = receiver.spans.filter((s) => s.resource['faas.name'] === fn);
+      }
+      assert.deepEqual(byFn[false].map((s) => s.name).sort(), [`ric-${nodeMajor}-${ricMajor}-cold-false`, `ric-${nodeMajor}-${ricMajor}-cold-false`], 'off: only the invocation spans');
+      const spans = byFn[true];
+      const invocations = spans.filter((s) => s.name === `ric-${nodeMajor}-${ricMajor}-cold-true`);
+      const first = invocations.find((s) => s.attributes['faas.coldstart'] === true);
+      const load = spans.filter((s) => s.name === 'aws.lambda.load');
+      assert.equal(load.length, 1, 'one load span, on the cold start only');
+      assert.equal(load[0].parentSpanId, first.spanId);
+      assert.equal(load[0].attributes['resource.name'], `ric-${nodeMajor}-${ricMajor}-cold-true`);
+      const slow = spans.filter((s) => s.name === 'aws.lambda.require' && s.attributes['resource.name'] === './slow-module');
+      assert.equal(slow.length, 1, spans.map((s) => `${s.name} ${s.attributes['resource.name'] ?? ''}`).join('\n'));
+      assert.ok(slow[0].durationMs >= 35, `the slow module's load (${slow[0].durationMs} ms)`);
+      // Every require span hangs under the load span, directly or through the require that loaded it.
+      const byId = new Map(spans.map((s) => [s.spanId, s]));
+      for (const span of spans.filter((s) => s.name === 'aws.lambda.require')) {
+        let up = byId.get(span.parentSpanId);
+        while (up && up.name === 'aws.lambda.require') up = byId.get(up.parentSpanId);
+        assert.equal(up?.name, 'aws.lambda.load');
+      }
+    });
+
     it('a failing handler: the runtime reports the same error with and without the layer; the span records it', async (t) => {
       const outcomes = [];
       for (const layer of [false, true]) {

@@ -213,6 +213,9 @@ function resolveLambda(r: Reader): Omit<ResolvedConfig['lambda'], 'flushTimeoutM
     region: region?.value,
     parentPriority: r.get('OTEL_XRAY_DD_LAMBDA_PARENT', 'lambda.parentPriority').value,
     samplingMode: r.get('OTEL_XRAY_DD_LAMBDA_SAMPLING', 'lambda.samplingMode').value,
+    coldStartMinMs: r.get('OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE', 'lambda.coldStartTrace').value
+      ? r.get('OTEL_XRAY_DD_LAMBDA_COLD_START_MIN_MS', 'lambda.coldStartMinMs').value
+      : undefined,
     fetchTags: r.get('OTEL_XRAY_DD_LAMBDA_FETCH_TAGS', 'lambda.fetchTags').value,
   };
 }

@@ -70,6 +70,8 @@ export interface ResolvedConfig {
     parentPriority: LambdaParentPriority;
     /** What X-Ray's sampling decides (OTEL_XRAY_DD_LAMBDA_SAMPLING). */
     samplingMode: LambdaSamplingMode;
+    /** Draw the cold start as spans: undefined when off, else the shortest module load drawn (OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE, OTEL_XRAY_DD_LAMBDA_COLD_START_MIN_MS). */
+    coldStartMinMs: number | undefined;
     /** Read the function's tags (GetFunction) at init and apply them to the resource (OTEL_XRAY_DD_LAMBDA_FETCH_TAGS). */
     fetchTags: boolean;
   };

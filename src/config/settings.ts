@@ -344,6 +344,20 @@ export const SETTINGS = {
     default: 'all',
     parse: parseOneOf(LAMBDA_SAMPLING_MODES),
   }),
+  OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE: setting({
+    concern: 'lambda',
+    description:
+      "`true`: the first invocation of a sandbox draws its cold start, as Datadog's Lambda library does: an `aws.lambda.load` span from the process start, with an `aws.lambda.require` span for each module load that took at least `OTEL_XRAY_DD_LAMBDA_COLD_START_MIN_MS`; off, it costs nothing",
+    default: 'false',
+    parse: parseBoolean,
+  }),
+  OTEL_XRAY_DD_LAMBDA_COLD_START_MIN_MS: setting({
+    concern: 'lambda',
+    description: 'the shortest module load drawn as an `aws.lambda.require` span',
+    default: '3',
+    parse: duration,
+    show: ms,
+  }),
   OTEL_XRAY_DD_LAMBDA_FETCH_TAGS: setting({
     concern: 'lambda',
     description:

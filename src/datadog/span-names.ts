@@ -16,7 +16,7 @@
  *   key (the current ones give the operation `Consumer`) and would put the
  *   operation in front of the resource.
  */
-import { SpanKind, type Context } from '@opentelemetry/api';
+import { SpanKind, type Attributes, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { arnResource } from '../messaging/arn';
 import { datadogPriorityOf } from './propagator';
@@ -27,6 +27,58 @@ export const SAMPLING_PRIORITY = 'sampling.priority';
 
 // Systems whose commands, not statements, are what Datadog shows as the resource.
 const COMMAND_SYSTEMS = new Set(['redis', 'memcached']);
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * Databases whose statement is not what Datadog shows: the resource from other attributes.
+ * mongodb: the driver's statement is the command as scrubbed JSON; Datadog's own tracer shows
+ * `find otel_test.users` (findAndModify reports the collection `$cmd`: the database alone).
+ */
+const RESOURCE_BY_DB_SYSTEM: Readonly<Record<string, (attributes: Attributes) => string | undefined>> = {
+  mongodb: (attributes) => {
+    const operation = text(attributes['db.operation.name']) ?? text(attributes['db.operation']);
+    if (operation === undefined) return undefined;
+    const collection = text(attributes['db.collection.name']) ?? text(attributes['db.mongodb.collection']);
+    const target = [text(attributes['db.namespace']) ?? text(attributes['db.name']), collection === '$cmd' ? undefined : collection].filter(Boolean).join('.');
+    return target === '' ? operation : `${operation} ${target}`;
+  },
+};
+
+/**
+ * Messaging systems whose instrumentation writes only the legacy destination keys.
+ * rabbitmq (amqplib): `messaging.destination` is the exchange, '' for the default exchange,
+ * where the routing key is the queue.
+ */
+const DESTINATION_BY_SYSTEM: Readonly<Record<string, (attributes: Attributes) => string | undefined>> = {
+  rabbitmq: (attributes) =>
+    text(attributes['messaging.destination']) ?? text(attributes['messaging.rabbitmq.destination.routing_key']) ?? text(attributes['messaging.rabbitmq.routing_key']),
+};
+
+// Brokers whose host is Datadog's out.host and peer.service (as dd-trace's amqplib plugin).
+const BROKER_HOST_SYSTEMS = new Set(['rabbitmq']);
+
+/**
+ * INTERNAL spans that the exporter would name `Internal` (the span kind), by instrumentation
+ * scope: [operation, resource, span.type]; undefined leaves a part to the exporter.
+ */
+const INTERNAL_NAMES: Readonly<Record<string, (name: string, attributes: Attributes) => [string | undefined, string | undefined, string | undefined] | undefined>> = {
+  // hapi.type: router, plugin or server.ext. The route span: `hapi.router`, `GET /users/{id}`.
+  '@opentelemetry/instrumentation-hapi': (name, attributes) => {
+    const type = text(attributes['hapi.type']);
+    if (type === undefined) return undefined;
+    const method = text(attributes['http.request.method']) ?? text(attributes['http.method']);
+    const route = text(attributes['http.route']);
+    return [`hapi.${type}`, method !== undefined && route !== undefined ? `${method} ${route}` : name, undefined];
+  },
+  // `graphql.resolve order.id` -> operation graphql.resolve, resource order.id; `graphql.parse`.
+  // The execute span (graphql.operation.type set) is named by the exporter: only its type.
+  '@opentelemetry/instrumentation-graphql': (name, attributes) => {
+    if (attributes['graphql.operation.type'] !== undefined) return [undefined, undefined, 'graphql'];
+    const space = name.indexOf(' ');
+    return space === -1 ? [name, name, 'graphql'] : [name.slice(0, space), name.slice(space + 1), 'graphql'];
+  },
+};
 
 export class DatadogNames implements SpanProcessor {
   onStart(span: Span, _parentContext: Context): void {
@@ -45,6 +97,19 @@ export class DatadogNames implements SpanProcessor {
       return;
     }
     const attributes = span.attributes;
+    const internal = span.kind === SpanKind.INTERNAL ? INTERNAL_NAMES[span.instrumentationScope.name]?.(span.name, attributes) : undefined;
+    if (internal !== undefined) {
+      const [operation, resource, type] = internal;
+      if (operation !== undefined) nameAs(span, operation, resource);
+      if (type !== undefined && attributes['span.type'] === undefined) span.setAttribute('span.type', type);
+      return;
+    }
+    // RPC clients: Datadog's host and peer service (as dd-trace: the RPC service).
+    if (span.kind === SpanKind.CLIENT && typeof attributes['rpc.system'] === 'string') {
+      setIfAbsent(span, 'out.host', text(attributes['server.address']));
+      setIfAbsent(span, 'peer.service', text(attributes['rpc.service']));
+      return;
+    }
     const system = attributes['db.system.name'] ?? attributes['db.system'];
     if (typeof system !== 'string') return;
     if (attributes['db.system'] === undefined) span.setAttribute('db.system', system);
@@ -53,10 +118,11 @@ export class DatadogNames implements SpanProcessor {
     if (typeof host === 'string' && attributes['out.host'] === undefined) span.setAttribute('out.host', host);
     const peer = attributes['db.namespace'] ?? attributes['db.name'] ?? host;
     if (typeof peer === 'string' && attributes['peer.service'] === undefined) span.setAttribute('peer.service', peer);
-    const text = attributes['db.query.text'] ?? attributes['db.statement'];
-    if (typeof text !== 'string' || attributes['resource.name'] !== undefined) return;
-    if (attributes['db.statement'] === undefined) span.setAttribute('db.statement', text);
-    span.setAttribute('resource.name', COMMAND_SYSTEMS.has(system) ? commandOf(text) : text);
+    setIfAbsent(span, 'resource.name', RESOURCE_BY_DB_SYSTEM[system]?.(attributes));
+    const statement = attributes['db.query.text'] ?? attributes['db.statement'];
+    if (typeof statement !== 'string') return;
+    if (attributes['db.statement'] === undefined) span.setAttribute('db.statement', statement);
+    setIfAbsent(span, 'resource.name', COMMAND_SYSTEMS.has(system) ? commandOf(statement) : statement);
   }
 
   onEnd(_span: ReadableSpan): void {}
@@ -70,6 +136,10 @@ export class DatadogNames implements SpanProcessor {
   }
 }
 
+function setIfAbsent(span: Span, key: string, value: string | undefined): void {
+  if (value !== undefined && span.attributes[key] === undefined) span.setAttribute(key, value);
+}
+
 function nameAs(span: Span, operation: string, resource: string | undefined): void {
   if (span.attributes['operation.name'] === undefined) span.setAttribute('operation.name', operation);
   if (resource !== undefined && span.attributes['resource.name'] === undefined) span.setAttribute('resource.name', resource);
@@ -81,10 +151,15 @@ function nameMessagingSpan(span: Span): void {
   if (typeof system !== 'string') return;
   const given = attributes['messaging.operation.type'] ?? attributes['messaging.operation'];
   const operation = typeof given === 'string' ? given : span.kind === SpanKind.PRODUCER ? 'send' : 'process';
-  const destination = attributes['messaging.destination.name'];
+  const destination = attributes['messaging.destination.name'] ?? DESTINATION_BY_SYSTEM[system]?.(attributes);
   // SNS destinations are topic ARNs: the topic name is what reads well.
   const resource = typeof destination === 'string' ? (destination.startsWith('arn:') ? (arnResource(destination, ':') ?? destination) : destination) : undefined;
   nameAs(span, `${system}.${operation}`, resource);
+  // Datadog's host and peer service for a broker that records its address (kafkajs records none).
+  if (BROKER_HOST_SYSTEMS.has(system)) {
+    setIfAbsent(span, 'out.host', text(attributes['server.address']));
+    setIfAbsent(span, 'peer.service', text(attributes['server.address']));
+  }
 }
 
 /** `set user:7 [1 other arguments]` -> `SET`: the command, never its keys or values. */

@@ -4,7 +4,7 @@
  * them, or our own. Runs only when the instrumentation's trigger fires, so a
  * package is loaded only then.
  */
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { Instrumentation, InstrumentationModuleDefinition } from '@opentelemetry/instrumentation';
 import { logCorrelationHook, type LogCorrelation } from '../datadog/log-correlation';
 import type { InstrumentationName } from '../loading/instrumentation-catalog';
 import type { MessagingSettings } from '../config/resolved-config';
@@ -27,6 +27,41 @@ const official =
     return new Class(options?.(context));
   };
 
+/**
+ * `import mysql from 'mysql'` hands the instrumentation the ES module namespace of a CommonJS
+ * package. An instrumentation that wraps module-level functions without looking at `default`
+ * (mysql's createPool / createConnection) wraps only the namespace's named bindings, and the
+ * default export -- the CommonJS module object the app calls -- stays unwrapped: no span. This
+ * subclass patches that object and re-exports its wrapped functions on the namespace.
+ */
+const patchingDefaultExport =
+  (pkg: string, exportName: string): Builder =>
+  () => {
+    type Base = new () => Instrumentation & { init(): InstrumentationModuleDefinition | InstrumentationModuleDefinition[] | void };
+    const Class = loadInstrumentationPackage(pkg)[exportName] as Base;
+    if (typeof Class !== 'function') throw new Error(`${pkg} has no ${exportName}`);
+    const commonJsOf = (exports: Record<string | symbol, unknown>) =>
+      exports?.[Symbol.toStringTag] === 'Module' && exports.default !== null && typeof exports.default === 'object' ? (exports.default as Record<string, unknown>) : exports;
+    class DefaultExportPatching extends Class {
+      override init() {
+        const definitions = super.init();
+        for (const definition of [definitions ?? []].flat()) {
+          const { patch, unpatch } = definition;
+          if (patch)
+            definition.patch = (exports, version) => {
+              const target = commonJsOf(exports);
+              patch(target, version);
+              if (target !== exports) for (const key of Object.keys(exports)) if (key !== 'default' && exports[key] !== target[key]) exports[key] = target[key];
+              return exports;
+            };
+          if (unpatch) definition.unpatch = (exports, version) => unpatch(commonJsOf(exports), version);
+        }
+        return definitions;
+      }
+    }
+    return new DefaultExportPatching();
+  };
+
 // Logs carry Datadog's ids and unified tags; the instrumentations' own log sending stays off.
 const logOptions = ({ logCorrelation }: BuildContext) => ({ disableLogSending: true, logHook: logCorrelationHook(logCorrelation) });
 
@@ -47,7 +82,7 @@ export const BUILDERS: Readonly<Record<InstrumentationName, Builder>> = {
   grpc: official('@opentelemetry/instrumentation-grpc', 'GrpcInstrumentation'),
   pg: official('@opentelemetry/instrumentation-pg', 'PgInstrumentation'),
   mysql2: official('@opentelemetry/instrumentation-mysql2', 'MySQL2Instrumentation'),
-  mysql: official('@opentelemetry/instrumentation-mysql', 'MySQLInstrumentation'),
+  mysql: patchingDefaultExport('@opentelemetry/instrumentation-mysql', 'MySQLInstrumentation'),
   mongodb: official('@opentelemetry/instrumentation-mongodb', 'MongoDBInstrumentation'),
   mongoose: official('@opentelemetry/instrumentation-mongoose', 'MongooseInstrumentation'),
   ioredis: official('@opentelemetry/instrumentation-ioredis', 'IORedisInstrumentation'),

@@ -17,6 +17,8 @@
 import { context as contextApi, SpanKind, SpanStatusCode, trace, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { LambdaParentPriority, LambdaSamplingMode } from '../config/resolved-config';
 import { readEventTrace } from './event-sources';
+import { coldStartRecording } from '../loading/cold-start-recorder';
+import { drawColdStart } from './cold-start-spans';
 import { chooseParent } from './invocation-parent';
 import { arnAccount } from '../messaging/arn';
 import { INVOCATION_SAMPLING } from '../tracing/sampler';
@@ -35,6 +37,8 @@ export interface LambdaTracing {
   flushWithin(ms: number): Promise<boolean>;
   /** Called once, after the first invocation has been answered (checks that cost nothing on the way). */
   afterFirstInvocation?(): void;
+  /** Draw the cold start as spans on the first invocation: the shortest module load drawn (undefined: off). */
+  coldStartMinMs?: number;
 }
 
 export interface InvocationTracing extends LambdaTracing {
@@ -158,6 +162,7 @@ function startInvocation(tracing: InvocationTracing, event: unknown, lambdaConte
   const startContext = sampling === undefined ? parent : parent.setValue(INVOCATION_SAMPLING, sampling);
   const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, startContext);
   let handlerContext = trace.setSpan(parent, span);
+  if (tracing.coldStartMinMs !== undefined) drawColdStartOnce(tracing, handlerContext, name, coldStart);
   let consumerSpan: Span | undefined;
   if (consumer !== undefined) {
     consumerSpan = tracing.tracer.startSpan(consumer.name, { kind: SpanKind.CONSUMER, attributes: consumer.attributes, links }, handlerContext);
@@ -177,6 +182,16 @@ function startInvocation(tracing: InvocationTracing, event: unknown, lambdaConte
       return finished;
     },
   };
+}
+
+// One sandbox per process: its first invocation ends the recording, and draws it when it was a cold start.
+let recordingEnded = false;
+
+function drawColdStartOnce(tracing: InvocationTracing, invocation: Context, functionName: string, coldStart: boolean): void {
+  if (recordingEnded) return;
+  recordingEnded = true;
+  const records = coldStartRecording()?.stop();
+  if (records !== undefined && coldStart && tracing.coldStartMinMs !== undefined) drawColdStart(tracing.tracer, invocation, functionName, records, tracing.coldStartMinMs);
 }
 
 function withoutParent(links: readonly Link[], parent: Context): Link[] {

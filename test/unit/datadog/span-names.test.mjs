@@ -28,7 +28,7 @@ const rows = [
   ['Redis command: the command only, never its keys or values', 'ioredis', 'set', SpanKind.CLIENT, { 'db.system.name': 'redis', 'db.query.text': 'set session:7 [1 other arguments]', 'server.address': '127.0.0.1' },
     { 'operation.name': undefined, 'resource.name': 'SET', 'db.system': 'redis', 'db.statement': 'set session:7 [1 other arguments]', 'out.host': '127.0.0.1', 'peer.service': '127.0.0.1' }],
   ['a resource set by the instrumentation is kept', 'pg', 'q', SpanKind.CLIENT, { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT 2', 'resource.name': 'mine' },
-    { 'operation.name': undefined, 'resource.name': 'mine', 'db.system': 'postgresql', 'db.statement': undefined, 'out.host': undefined, 'peer.service': undefined }],
+    { 'operation.name': undefined, 'resource.name': 'mine', 'db.system': 'postgresql', 'db.statement': 'SELECT 2', 'out.host': undefined, 'peer.service': undefined }],
   ['Lambda invocation: aws.lambda, the function name', 'otel-xray-datadog/aws-lambda', 'orders-fn', SpanKind.SERVER, {},
     { 'operation.name': 'aws.lambda', 'resource.name': 'orders-fn', 'db.system': undefined, 'db.statement': undefined, 'out.host': undefined, 'peer.service': undefined }],
   ['a server span of another scope is not a Lambda invocation', 'http', 'GET', SpanKind.SERVER, {},
