@@ -19,6 +19,7 @@ import { createResource } from './tracing/resource';
 import { createSampler } from './tracing/sampler';
 import { DatadogNames } from './datadog/span-names';
 import { createSpanPipeline, type SpanPipeline } from './tracing/span-pipeline';
+import { DbStatementRedactor } from './tracing/statement-redaction';
 import { XRayDatadogIdGenerator } from './tracing/trace-ids';
 import { describeSettings } from './config/describe-settings';
 import { redactUrl, UrlQueryRedactor } from './config/url-redaction';
@@ -87,6 +88,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     parentPriority: config.lambda.parentPriority,
     samplingMode: config.lambda.samplingMode,
     coldStartMinMs: config.lambda.coldStartMinMs,
+    inferredSpans: config.lambda.inferredSpans,
     maxLinks: config.messaging.maxLinks,
     flushTimeoutMs: config.lambda.flushTimeoutMs,
     // Per invocation: until the spans are on their way to the (local) receiver, not its answer.
@@ -119,7 +121,8 @@ function createTracing(config: ResolvedConfig): Tracing {
     inLambda,
     tls: config.tls,
   });
-  const spanProcessors = config.keepUrlQuery ? [new DatadogNames(), pipeline.processor] : [new UrlQueryRedactor(), new DatadogNames(), pipeline.processor];
+  // Redaction first: DatadogNames copies the statement into the keys the exporter reads.
+  const spanProcessors = [...(config.keepUrlQuery ? [] : [new UrlQueryRedactor()]), new DbStatementRedactor(config.keepDb), new DatadogNames(), pipeline.processor];
   const provider = new NodeTracerProvider({
     resource: createResource(config),
     idGenerator: new XRayDatadogIdGenerator(),

@@ -61,7 +61,7 @@ function linksOf(span) {
   return JSON.parse(tag).map((l) => ({ traceId: BigInt(`0x${l.trace_id}`), spanId: BigInt(`0x${l.span_id}`), attributes: l.attributes ?? {} }));
 }
 
-test('one SQS message: Datadog shows one trace, aws_sqs.send -> aws.lambda (function name) -> aws_sqs.process (queue)', async () => {
+test('one SQS message: Datadog shows one trace, aws_sqs.send -> aws.sqs (the queue\'s hop) -> aws.lambda (function name) -> aws_sqs.process (queue)', async () => {
   const queue = await newQueue('dd-orders');
   await runProducer({
     calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'order' } }],
@@ -75,13 +75,18 @@ test('one SQS message: Datadog shows one trace, aws_sqs.send -> aws.lambda (func
   const [producer] = await intakeSpans((s) => s.service === 'orders-api' && s.name === 'aws_sqs.send', 1, 'the producer span');
   const [invocation] = await intakeSpans((s) => s.service === 'orders-worker' && s.name === 'aws.lambda', 1, 'the invocation span');
   const [consumer] = await intakeSpans((s) => s.service === 'orders-worker' && s.name === 'aws_sqs.process', 1, 'the consumer span');
+  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, 'the queue\'s hop');
   assert.equal(producer.resource, queue.name);
   assert.equal(producer.meta['span.kind'], 'producer');
   assert.equal(invocation.resource, 'orders-worker');
   assert.equal(consumer.resource, queue.name);
   assert.equal(consumer.meta['span.kind'], 'consumer');
   assert.equal(invocation.traceID, producer.traceID, 'one Datadog trace');
-  assert.equal(invocation.parentID, producer.spanID);
+  // The time in the queue, as Datadog's Lambda library draws it: filed under the queue's name, between producer and function.
+  assert.deepEqual([hop.service, hop.type, hop.meta['span.kind'], hop.traceID], [queue.name, 'web', 'consumer', producer.traceID]);
+  assert.equal(hop.parentID, producer.spanID);
+  assert.equal(invocation.parentID, hop.spanID);
+  assert.ok(hop.start + hop.duration <= invocation.start + 1_000_000n, 'the hop ends when processing starts');
   assert.equal(consumer.traceID, producer.traceID);
   assert.equal(consumer.parentID, invocation.spanID);
   assert.equal(invocation.meta['otel.trace_id'], producer.meta['otel.trace_id']);
@@ -98,8 +103,10 @@ test('a batch of 10 under an X-Ray segment: the consumer span\'s 10 links reach 
   const producers = await intakeSpans((s) => s.service === 'batch-api' && s.name === 'aws_sqs.send', 10, 'ten producer spans');
   const [invocation] = await intakeSpans((s) => s.service === 'batch-worker' && s.name === 'aws.lambda', 1, 'the invocation span');
   const [consumer] = await intakeSpans((s) => s.service === 'batch-worker' && s.name === 'aws_sqs.process', 1, 'the consumer span');
+  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, 'the queue\'s hop (drawn from the first record, as Datadog\'s library draws a batch)');
   assert.equal(invocation.traceID, lower64(segment.traceId), 'the invocation stays in the X-Ray trace');
-  assert.equal(invocation.parentID, BigInt(`0x${segment.spanId}`));
+  assert.equal(hop.parentID, BigInt(`0x${segment.spanId}`));
+  assert.equal(invocation.parentID, hop.spanID);
   assert.equal(consumer.metrics['messaging.batch.message_count'] ?? Number(consumer.meta['messaging.batch.message_count']), 10);
   const links = linksOf(consumer);
   t.diagnostic(`links arrived as ${consumer.spanLinks?.length ? 'the payload\'s span links' : '_dd.span_links'} (${(consumer.meta['_dd.span_links'] ?? '').length} bytes of tag)`);
@@ -131,8 +138,10 @@ test('dd-trace producer -> SQS (`_datadog`) -> our Lambda consumer: one Datadog 
   assert.deepEqual(Object.keys(messages[0].MessageAttributes), ['_datadog'], 'dd-trace wrote one `_datadog` attribute');
   await consume('from-ddtrace-worker', sqsEvent(messages, queue.arn));
   const [invocation] = await intakeSpans((s) => s.service === 'from-ddtrace-worker' && s.name === 'aws.lambda', 1, 'our invocation span');
+  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, 'the queue\'s hop');
   assert.equal(invocation.traceID, BigInt.asUintN(64, ddSend.trace_id), 'same Datadog trace id');
-  assert.equal(invocation.parentID, BigInt.asUintN(64, ddSend.span_id), 'our invocation is a child of dd-trace\'s SendMessage span');
+  assert.equal(hop.parentID, BigInt.asUintN(64, ddSend.span_id), 'the queue\'s hop is a child of dd-trace\'s SendMessage span');
+  assert.equal(invocation.parentID, hop.spanID, 'our invocation follows the hop');
   assert.equal(invocation.meta['otel.trace_id'].slice(0, 16), ddSend.meta['_dd.p.tid'], 'same 128-bit trace id');
 });
 

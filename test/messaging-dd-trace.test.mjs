@@ -105,15 +105,21 @@ async function shardIterator(d, { ShardId, SequenceNumber }) {
 
 /** Messages now in the queue, left in it (VisibilityTimeout 0): other consumers read them again. */
 async function peekQueue(queueUrl) {
-  const out = await sqsClient.send(new sqs.ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 0, WaitTimeSeconds: 0 }));
+  const out = await sqsClient.send(
+    new sqs.ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], VisibilityTimeout: 0, WaitTimeSeconds: 0 }),
+  );
   return out.Messages ?? [];
 }
 
 const intakeSpans = (predicate, count, what) =>
-  intake.waitFor(() => {
-    const found = intake.spans().filter(predicate);
-    return found.length >= count ? found : undefined;
-  }, 30_000, what);
+  intake.waitFor(
+    () => {
+      const found = intake.spans().filter(predicate);
+      return found.length >= count ? found : undefined;
+    },
+    30_000,
+    what,
+  );
 
 // ---------------------------------------------------------------------------
 // dd-trace producer -> SNS / EventBridge / Kinesis -> our Lambda consumer
@@ -177,8 +183,12 @@ for (const major of MAJORS) {
         ['Kinesis -> Lambda', 'kinesis', kinesisEvent(Records, d.streamArn, kinesisPut.ShardId)],
       ];
       const fn = `${label}-worker`;
-      const { lines, stderr } = await runLambda({ fn, otlpUrl: collector.otlpUrl, invocations: invocations.map(([, , event]) => ({ event })), env: viaCollector });
-      assert.deepEqual(lines.map((l) => l.ok), invocations.map(() => true), stderr);
+      const { lines, stderr } = await runLambda({ fn, otlpUrl: collector.otlpUrl, invocations: invocations.map(([, , event]) => ({ event })), env: { ...viaCollector, OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false' } }); // the hop in between: messaging-datadog.test.mjs
+      assert.deepEqual(
+        lines.map((l) => l.ok),
+        invocations.map(() => true),
+        stderr,
+      );
 
       const spans = await intakeSpans((s) => s.service === fn && s.name === 'aws.lambda', invocations.length, `${invocations.length} invocation spans of ${fn}`);
       for (const [i, [hop, from]] of invocations.entries()) {
@@ -260,7 +270,11 @@ for (const major of MAJORS) {
       // Per our configuration: ReceiveMessage on the topic's queue and on the rule's queue, GetRecords.
       const calls = configs.flatMap((config) => {
         const { d, iterator } = sent[config];
-        const receive = (q) => ({ client: 'SQS', command: 'ReceiveMessage', input: { QueueUrl: q.url, MaxNumberOfMessages: 1, VisibilityTimeout: 0, MessageAttributeNames: ['All'] } });
+        const receive = (q) => ({
+          client: 'SQS',
+          command: 'ReceiveMessage',
+          input: { QueueUrl: q.url, MaxNumberOfMessages: 1, VisibilityTimeout: 0, MessageAttributeNames: ['All'] },
+        });
         return [receive(d.snsQueue), receive(d.ebQueue), { client: 'Kinesis', command: 'GetRecords', input: { ShardIterator: iterator, Limit: 1 } }];
       });
       const services = ['sns', 'eventbridge', 'kinesis'];
@@ -272,9 +286,12 @@ for (const major of MAJORS) {
       }
 
       // dd-trace's consumer spans (aws.response), as its agent got them.
-      await agent.waitFor((spans) => spans.filter((s) => s.service.startsWith(service) && s.name === 'aws.response').length >= 1 || undefined);
-      await new Promise((r) => setTimeout(r, 300)); // the process has exited: its last flush is in; a short grace for the agent double
-      const consumerSpans = agent.spans.filter((s) => s.service.startsWith(service) && s.name === 'aws.response');
+      // Waited for: one under each of our send spans that must be continued (the others are looked
+      // for once these are in: dd-trace sent all its spans before it exited).
+      const expected = configs.flatMap((config) => services.filter((svc) => mustJoin(config, svc, style)).map((svc) => sent[config].spans[svc].spanID));
+      const isConsumer = (s) => s.service.startsWith(service) && s.name === 'aws.response';
+      await agent.waitFor((spans) => expected.every((id) => spans.some((s) => isConsumer(s) && u64(s.parent_id) === id)) || undefined);
+      const consumerSpans = agent.spans.filter(isConsumer);
 
       const matrix = [];
       for (const [c, config] of configs.entries()) {
@@ -288,10 +305,17 @@ for (const major of MAJORS) {
           matrix.push(`${config}/${svc}: consumer ${joined ? 'joined' : 'did not join'}, extract ${extractedOk ? 'ok' : JSON.stringify(extracted)}`);
           if (!mustJoin(config, svc, style)) continue; // cannot work: see mustJoin
           const hop = `ours=${config} ${svc}`;
-          assert.ok(consumer, `${hop}: a dd-trace consumer span under our send span (dd-trace spans: ${JSON.stringify(consumerSpans.map((s) => [s.resource, String(u64(s.parent_id))]))})`);
+          assert.ok(
+            consumer,
+            `${hop}: a dd-trace consumer span under our send span (dd-trace spans: ${JSON.stringify(consumerSpans.map((s) => [s.resource, String(u64(s.parent_id))]))})`,
+          );
           assert.equal(u64(consumer.trace_id), ourSpan.traceID, `${hop}: same Datadog trace id`);
           assert.equal(consumer.meta['_dd.p.tid'], ourTraceId.slice(0, 16), `${hop}: same 128-bit trace id`);
-          assert.deepEqual(extracted, { traceId: ourTraceId, spanId: hex16(ourSpan.spanID), samplingPriority: 1 }, `${hop}: tracer.extract('text_map', _datadog) gives our trace and span`);
+          assert.deepEqual(
+            extracted,
+            { traceId: ourTraceId, spanId: hex16(ourSpan.spanID), samplingPriority: 1 },
+            `${hop}: tracer.extract('text_map', _datadog) gives our trace and span`,
+          );
         }
       }
       t.diagnostic(matrix.join('; '));

@@ -58,7 +58,8 @@ async function producerSpans(results) {
 
 /** Runs one invocation of `event`; resolves its invocation span and consumer span (if any). */
 async function consume(fn, event, { traceHeader, clientContext, env } = {}) {
-  const { lines, stderr } = await runLambda({ fn, otlpUrl: receiver.url, invocations: [{ event, traceHeader, clientContext }], env });
+  // The context's journey, not the managed service's hop in between (drawn and tested in messaging-datadog.test.mjs).
+  const { lines, stderr } = await runLambda({ fn, otlpUrl: receiver.url, invocations: [{ event, traceHeader, clientContext }], env: { OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false', ...env } });
   assert.deepEqual(lines.map((l) => l.ok), [true], stderr);
   const mine = receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === LAMBDA_SCOPE);
   const invocation = mine.find((s) => s.kind === 2);
@@ -282,7 +283,7 @@ test('under AWS\'s runtime client (nodejs24.x: Node 24, aws-lambda-ric 4.x, the 
     handler: 'index.handler',
     functionName: fn,
     execWrapper: path.join(opt, 'otel-xray-datadog-handler'),
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false' },
   });
   t.after(() => sb.stop());
   const sqsResult = await sb.invoke({ event });

@@ -166,7 +166,7 @@ function resolvePropagation(r: Reader): Pick<ResolvedConfig, 'propagators' | 'da
   return { propagators: propagators.value, datadogInjection: propagators.origin.kind !== 'default' && propagators.value.includes('datadog') };
 }
 
-function resolveInstrumentations(r: Reader): Pick<ResolvedConfig, 'instrumentations' | 'ec2Detector' | 'keepUrlQuery'> {
+function resolveInstrumentations(r: Reader): Pick<ResolvedConfig, 'instrumentations' | 'ec2Detector' | 'keepUrlQuery' | 'keepDb'> {
   const enabled = r.find('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
   r.settle(['OTEL_NODE_ENABLED_INSTRUMENTATIONS'], enabled !== undefined ? r.using(enabled, (names) => names.join(',')) : 'all of them');
   const instrumentations = new Set<InstrumentationName>(enabled?.value ?? ALL_INSTRUMENTATIONS);
@@ -179,7 +179,12 @@ function resolveInstrumentations(r: Reader): Pick<ResolvedConfig, 'instrumentati
   r.settle(['OTEL_NODE_RESOURCE_DETECTORS'], 'no EC2 detector');
   const ec2Detector = detectors?.value.some((d) => d === 'ec2' || d === 'aws' || d === 'all') ?? false;
   r.record('ec2Detector', { value: ec2Detector, origin: detectors?.origin ?? DEFAULT }, String);
-  return { instrumentations, ec2Detector, keepUrlQuery: r.get('OTEL_XRAY_DD_HTTP_KEEP_QUERY', 'keepUrlQuery').value };
+  return {
+    instrumentations,
+    ec2Detector,
+    keepUrlQuery: r.get('OTEL_XRAY_DD_HTTP_KEEP_QUERY', 'keepUrlQuery').value,
+    keepDb: { statements: r.get('OTEL_XRAY_DD_DB_KEEP_STATEMENTS', 'keepDb.statements').value, commands: r.get('OTEL_XRAY_DD_DB_KEEP_COMMANDS', 'keepDb.commands').value },
+  };
 }
 
 function resolveMessaging(r: Reader): Pick<ResolvedConfig, 'messaging'> {
@@ -213,6 +218,7 @@ function resolveLambda(r: Reader): Omit<ResolvedConfig['lambda'], 'flushTimeoutM
     region: region?.value,
     parentPriority: r.get('OTEL_XRAY_DD_LAMBDA_PARENT', 'lambda.parentPriority').value,
     samplingMode: r.get('OTEL_XRAY_DD_LAMBDA_SAMPLING', 'lambda.samplingMode').value,
+    inferredSpans: r.get('OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS', 'lambda.inferredSpans').value,
     coldStartMinMs: r.get('OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE', 'lambda.coldStartTrace').value
       ? r.get('OTEL_XRAY_DD_LAMBDA_COLD_START_MIN_MS', 'lambda.coldStartMinMs').value
       : undefined,

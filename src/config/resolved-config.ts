@@ -72,6 +72,8 @@ export interface ResolvedConfig {
     samplingMode: LambdaSamplingMode;
     /** Draw the cold start as spans: undefined when off, else the shortest module load drawn (OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE, OTEL_XRAY_DD_LAMBDA_COLD_START_MIN_MS). */
     coldStartMinMs: number | undefined;
+    /** Draw the managed service's hop as a span (OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS). */
+    inferredSpans: boolean;
     /** Read the function's tags (GetFunction) at init and apply them to the resource (OTEL_XRAY_DD_LAMBDA_FETCH_TAGS). */
     fetchTags: boolean;
   };
@@ -79,6 +81,8 @@ export interface ResolvedConfig {
   exitHooks: boolean;
   /** Keep query strings in URL span attributes (off by default: they carry tokens). */
   keepUrlQuery: boolean;
+  /** Keep literals in SQL statements and keys in Redis commands (off by default). */
+  keepDb: { statements: boolean; commands: boolean };
   /** AWS SDK messaging opt-ins and the Lambda consumer's link bound. */
   messaging: MessagingSettings;
   /** Problems found while resolving; each names the variable or option and what is used instead. */

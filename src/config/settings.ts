@@ -269,6 +269,20 @@ export const SETTINGS = {
       rejectWhenNoneKnown: true,
     }),
   }),
+  OTEL_XRAY_DD_DB_KEEP_STATEMENTS: setting({
+    concern: 'instrumentations',
+    description:
+      '`true`: keep SQL statements as the app wrote them, literals included, in `db.query.text`/`db.statement` (by default every string and number literal becomes `?`). The risk: personal data and secrets written into SQL reach Datadog',
+    default: 'false',
+    parse: parseBoolean,
+  }),
+  OTEL_XRAY_DD_DB_KEEP_COMMANDS: setting({
+    concern: 'instrumentations',
+    description:
+      '`true`: keep Redis/memcached keys in `db.query.text`/`db.statement` (by default only the command; values are never recorded). The risk: tokens in keys reach Datadog',
+    default: 'false',
+    parse: parseBoolean,
+  }),
   OTEL_XRAY_DD_HTTP_KEEP_QUERY: setting({
     concern: 'instrumentations',
     description: 'keep query strings in `url.full`/`url.query`/`http.target` span attributes',
@@ -343,6 +357,13 @@ export const SETTINGS = {
       "`xray-priority`: the same, but X-Ray's `Sampled` flag sets the priority when nothing upstream or configured did; `xray`: strict, an invocation X-Ray did not sample exports nothing (the behaviour before 0.2); see [sampling](lambda.md#sampling-what-reaches-datadog)",
     default: 'all',
     parse: parseOneOf(LAMBDA_SAMPLING_MODES),
+  }),
+  OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: setting({
+    concern: 'lambda',
+    description:
+      "`true`: the managed service in front of the function is drawn as a span between the producer and the invocation, as Datadog's Lambda library does: the API Gateway or function URL request, the time a message waited in SQS, SNS, EventBridge, Kinesis, a DynamoDB stream or S3; see [event sources](lambda.md#event-sources)",
+    default: 'true',
+    parse: parseBoolean,
   }),
   OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE: setting({
     concern: 'lambda',

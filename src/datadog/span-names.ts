@@ -26,7 +26,7 @@ import { LAMBDA_SCOPE } from '../version';
 export const SAMPLING_PRIORITY = 'sampling.priority';
 
 // Systems whose commands, not statements, are what Datadog shows as the resource.
-const COMMAND_SYSTEMS = new Set(['redis', 'memcached']);
+export const COMMAND_SYSTEMS: ReadonlySet<string> = new Set(['redis', 'memcached']);
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 

@@ -16,7 +16,7 @@
  */
 import { context as contextApi, SpanKind, SpanStatusCode, trace, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { LambdaParentPriority, LambdaSamplingMode } from '../config/resolved-config';
-import { readEventTrace } from './event-sources';
+import { readEventTrace, type InferredSpan } from './event-sources';
 import { coldStartRecording } from '../loading/cold-start-recorder';
 import { drawColdStart } from './cold-start-spans';
 import { chooseParent } from './invocation-parent';
@@ -39,6 +39,8 @@ export interface LambdaTracing {
   afterFirstInvocation?(): void;
   /** Draw the cold start as spans on the first invocation: the shortest module load drawn (undefined: off). */
   coldStartMinMs?: number;
+  /** Draw the managed service's hop (API Gateway, the queue...) between the producer and the invocation. */
+  inferredSpans: boolean;
 }
 
 export interface InvocationTracing extends LambdaTracing {
@@ -159,8 +161,9 @@ function startInvocation(tracing: InvocationTracing, event: unknown, lambdaConte
   const links = withoutParent(source.links, parent);
   const consumer = source.consumer;
   // The sampling mark goes on the invocation span's start context only: its children are ordinary spans.
-  const startContext = sampling === undefined ? parent : parent.setValue(INVOCATION_SAMPLING, sampling);
-  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, startContext);
+  const marked = sampling === undefined ? parent : parent.setValue(INVOCATION_SAMPLING, sampling);
+  const hops = tracing.inferredSpans && source.inferred !== undefined ? startInferredSpans(tracing.tracer, source.inferred, marked, parent) : undefined;
+  const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, hops?.context ?? marked);
   let handlerContext = trace.setSpan(parent, span);
   if (tracing.coldStartMinMs !== undefined) drawColdStartOnce(tracing, handlerContext, name, coldStart);
   let consumerSpan: Span | undefined;
@@ -178,7 +181,7 @@ function startInvocation(tracing: InvocationTracing, event: unknown, lambdaConte
         if (error !== undefined && error !== null) consumerSpan.setStatus({ code: SpanStatusCode.ERROR });
         consumerSpan.end();
       }
-      finished ??= endAndFlush(span, error, tracing, remaining);
+      finished ??= endAndFlush(span, error, tracing, remaining, hops?.endWithInvocation);
       return finished;
     },
   };
@@ -186,6 +189,38 @@ function startInvocation(tracing: InvocationTracing, event: unknown, lambdaConte
 
 // One sandbox per process: its first invocation ends the recording, and draws it when it was a cold start.
 let recordingEnded = false;
+
+/**
+ * The managed service's hops (event-sources/ InferredSpan), outermost first,
+ * between the invocation's parent and the invocation span. The first span
+ * started takes the invocation's sampling mark (`marked`), so the decision
+ * covers the whole local trace. A hop whose start is after its end (clocks of
+ * two services) is not drawn.
+ */
+function startInferredSpans(tracer: Tracer, innermost: InferredSpan, marked: Context, parent: Context): { context: Context; endWithInvocation: Span[] } | undefined {
+  const chain: InferredSpan[] = [];
+  for (let hop: InferredSpan | undefined = innermost; hop !== undefined; hop = hop.upstream) chain.unshift(hop);
+  const now = Date.now();
+  let context: Context | undefined;
+  const endWithInvocation: Span[] = [];
+  for (const hop of chain) {
+    const endMs = hop.end === 'invocation' ? now : hop.end === 'arrival' ? now : hop.end;
+    if (hop.startMs > endMs) continue;
+    const span = tracer.startSpan(
+      hop.operation,
+      {
+        kind: hop.kind === 'server' ? SpanKind.SERVER : SpanKind.CONSUMER,
+        startTime: hop.startMs,
+        attributes: { 'operation.name': hop.operation, 'resource.name': hop.resource, 'service.name': hop.service, 'span.type': hop.kind === 'server' ? 'http' : 'web' },
+      },
+      context ?? marked,
+    );
+    if (hop.end === 'invocation') endWithInvocation.push(span);
+    else span.end(endMs);
+    context = trace.setSpan(parent, span);
+  }
+  return context === undefined ? undefined : { context, endWithInvocation };
+}
 
 function drawColdStartOnce(tracing: InvocationTracing, invocation: Context, functionName: string, coldStart: boolean): void {
   if (recordingEnded) return;
@@ -200,9 +235,10 @@ function withoutParent(links: readonly Link[], parent: Context): Link[] {
   return links.filter((link) => link.context.spanId !== parentSpan.spanId || link.context.traceId !== parentSpan.traceId);
 }
 
-async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracing, remaining: () => number | undefined): Promise<void> {
+async function endAndFlush(span: Span, error: unknown, tracing: InvocationTracing, remaining: () => number | undefined, alsoEnd: readonly Span[] = []): Promise<void> {
   if (error !== undefined && error !== null) recordError(span, error);
   span.end();
+  for (const hop of alsoEnd) hop.end();
   // A flush that runs out of budget is explained once by the export gate.
   await tracing.flushWithin(flushBudget(tracing.flushTimeoutMs, remaining));
   const after = tracing.afterFirstInvocation;

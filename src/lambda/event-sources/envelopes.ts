@@ -9,7 +9,8 @@ import { type Carrier } from './upstream';
 import { attributeCarrier, snsAttributeValue } from './attributes';
 import { eventBridgeCarrier } from './eventbridge';
 import { MAX_PARSED_BYTES } from './records';
-import { type Budget, isRecord } from './types';
+import { arnResource } from '../../messaging/arn';
+import { type Budget, epochMs, type InferredSpan, isRecord } from './types';
 
 // An SNS message is at most 256 KiB, an EventBridge event at most 1 MiB (as text, with escapes).
 const MAX_ENVELOPE_CHARS = 1024 * 1024 + 64 * 1024;
@@ -50,4 +51,17 @@ export function readEnvelope(body: string, budget: Budget): Envelope | undefined
   }
   if (typeof parsed['detail-type'] !== 'string') return undefined;
   return { kind: 'eventbridge', carrier: eventBridgeCarrier(parsed), fields: parsed };
+}
+
+/** The hop an envelope stands for (SNS topic or EventBridge bus), from its own timestamp to `endMs`. */
+export function envelopeHop(envelope: Envelope, endMs: number): InferredSpan | undefined {
+  const fields = envelope.fields;
+  if (envelope.kind === 'sns') {
+    const startMs = epochMs(fields.Timestamp);
+    const topic = arnResource(fields.TopicArn, ':');
+    return startMs === undefined || topic === undefined ? undefined : { operation: 'aws.sns', service: topic, resource: topic, kind: 'consumer', startMs, end: endMs };
+  }
+  const startMs = epochMs(fields.time);
+  const source = typeof fields.source === 'string' && fields.source.length <= 256 ? fields.source : undefined;
+  return startMs === undefined || source === undefined ? undefined : { operation: 'aws.eventbridge', service: source, resource: source, kind: 'consumer', startMs, end: endMs };
 }

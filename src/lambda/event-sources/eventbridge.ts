@@ -6,7 +6,7 @@
 import { carrierFromObject, DATADOG_KEY, MAX_CARRIER_BYTES } from '../../messaging/carriers';
 import { boundedId, consumerSpan } from './records';
 import { type Carrier, upstreamContext, validSpanContext } from './upstream';
-import { type Budget, type EventTrace, isRecord } from './types';
+import { type Budget, epochMs, type EventTrace, isRecord } from './types';
 
 export function isEventBridgeEvent(event: Record<string, unknown>): boolean {
   return typeof event['detail-type'] === 'string' && typeof event.source === 'string' && 'detail' in event;
@@ -28,12 +28,17 @@ export function fromEventBridge(event: Record<string, unknown>, budget: Budget):
   const spanContext = validSpanContext(upstream);
   const id = boundedId(event.id);
   const scheduled = event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
-  return {
+  const trace: EventTrace = {
     trigger: scheduled ? 'timer' : 'pubsub',
     upstream,
     links: spanContext !== undefined && budget.maxLinks > 0 ? [{ context: spanContext, attributes: id === undefined ? {} : { 'messaging.message.id': id } }] : [],
     consumer: consumerSpan('aws.eventbridge', eventBridgeSource(event), 1, id),
   };
+  const startMs = epochMs(event.time);
+  const source = eventBridgeSource(event);
+  if (startMs !== undefined && source !== undefined && !scheduled)
+    trace.inferred = { operation: 'aws.eventbridge', service: source, resource: source, kind: 'consumer', startMs, end: 'arrival' };
+  return trace;
 }
 
 /** The event's `source`, the name Datadog shows for the bus hop. */

@@ -8,7 +8,8 @@
  */
 import { MAX_CARRIER_BYTES, MAX_KEY_LENGTH, parseDatadogJson } from '../../messaging/carriers';
 import { type Carrier, upstreamContext, validSpanContext } from './upstream';
-import { type EventTrace, isRecord } from './types';
+import type { Context } from '@opentelemetry/api';
+import { epochMs, type EventTrace, type InferredSpan, isRecord, stringOf } from './types';
 
 const MAX_HEADERS_READ = 200;
 // Set by Datadog's authorizer instrumentation to the request it authorized: a cached authorizer answer carries an older request's context.
@@ -30,12 +31,40 @@ function isAppSyncEvent(event: Record<string, unknown>): boolean {
 
 export function fromHttpEvent(event: Record<string, unknown>): EventTrace {
   const headers = requestHeaders(event);
+  const inferred = gatewaySpan(event);
   const fromAuthorizer = authorizerCarrier(event);
+  let upstream: Context | undefined;
   if (fromAuthorizer !== undefined) {
-    const upstream = upstreamContext({ ...fromAuthorizer, ...(headers.baggage !== undefined ? { baggage: headers.baggage } : {}) });
-    if (validSpanContext(upstream) !== undefined) return { trigger: 'http', upstream, links: [] };
+    upstream = upstreamContext({ ...fromAuthorizer, ...(headers.baggage !== undefined ? { baggage: headers.baggage } : {}) });
+    if (validSpanContext(upstream) === undefined) upstream = undefined;
   }
-  return { trigger: 'http', upstream: upstreamContext(headers), links: [] };
+  const trace: EventTrace = { trigger: 'http', upstream: upstream ?? upstreamContext(headers), links: [] };
+  if (inferred !== undefined) trace.inferred = inferred;
+  return trace;
+}
+
+/**
+ * The API Gateway or function URL request, from its arrival in the event to
+ * the end of the invocation, named as Datadog's Lambda library names it
+ * (ALB and AppSync events carry no arrival time: no span).
+ */
+function gatewaySpan(event: Record<string, unknown>): InferredSpan | undefined {
+  const context = event.requestContext;
+  if (!isRecord(context)) return undefined;
+  const domain = typeof context.domainName === 'string' && context.domainName.length <= 256 ? context.domainName : undefined;
+  if (domain === undefined) return undefined;
+  const request = (operation: string, resource: string | undefined, startMs: number | undefined): InferredSpan | undefined =>
+    startMs === undefined || resource === undefined ? undefined : { operation, service: domain, resource, kind: 'server', startMs, end: 'invocation' };
+  if (typeof context.connectionId === 'string') return request('aws.apigateway.websocket', stringOf(context.routeKey), epochMs(context.requestTimeEpoch));
+  if (isRecord(context.http)) {
+    const method = stringOf(context.http.method);
+    const route = stringOf(event.routeKey);
+    if (domain.includes('.lambda-url.')) return request('aws.lambda.url', method && `${method} ${stringOf(context.http.path) ?? '/'}`, epochMs(context.timeEpoch));
+    return request('aws.httpapi', route !== undefined && route !== '$default' ? route : method && `${method} ${stringOf(context.http.path) ?? '/'}`, epochMs(context.timeEpoch));
+  }
+  const method = stringOf(event.httpMethod);
+  const resource = stringOf(event.resource) ?? stringOf(context.resourcePath);
+  return request('aws.apigateway.rest', method && resource && `${method} ${resource}`, epochMs(context.requestTimeEpoch));
 }
 
 /** Lower-case header names; single-value headers, else the first of the multi-value ones (ALB and REST APIs). */

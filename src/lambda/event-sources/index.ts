@@ -11,6 +11,7 @@
  * client context.
  */
 import { type EventTrace, isRecord } from './types';
+import { fromDynamoDbStream, fromS3Notification } from './datastreams';
 import { fromEventBridge, isEventBridgeEvent } from './eventbridge';
 import { fromHttpEvent, isHttpEvent } from './http';
 import { clientContextUpstream } from './invoke';
@@ -21,12 +22,10 @@ import { sqsSource } from './sqs';
 import { fromStepFunctions, isStepFunctionsEvent } from './step-functions';
 import { validSpanContext } from './upstream';
 
-export type { EventTrace, FaasTrigger, ConsumerSpan } from './types';
+export type { EventTrace, FaasTrigger, ConsumerSpan, InferredSpan } from './types';
 export { MAX_LINK_BYTES, MAX_PARSED_BYTES, MAX_RECORDS_SCANNED } from './records';
 
 const RECORD_SOURCES: Record<string, RecordSource> = { 'aws:sqs': sqsSource, 'aws:sns': snsSource, 'aws:kinesis': kinesisSource };
-// Record sources with no producer context to read.
-const DATA_SOURCES = new Set(['aws:s3', 'aws:dynamodb']);
 
 export function readEventTrace(event: unknown, clientContext: unknown, maxLinks: number): EventTrace {
   let result: EventTrace = { trigger: 'other', links: [] };
@@ -55,7 +54,9 @@ function fromEvent(event: unknown, maxLinks: number): EventTrace | undefined {
     if (typeof source !== 'string') return undefined;
     const reader = RECORD_SOURCES[source];
     if (reader !== undefined) return fromRecords(records, source, reader, budget);
-    return DATA_SOURCES.has(source) ? { trigger: 'datasource', links: [] } : undefined;
+    if (source === 'aws:dynamodb') return fromDynamoDbStream(records[0]);
+    if (source === 'aws:s3') return fromS3Notification(records[0]);
+    return undefined;
   }
   if (isHttpEvent(event)) return fromHttpEvent(event);
   if (isEventBridgeEvent(event)) return fromEventBridge(event, budget);

@@ -7,7 +7,7 @@ import { carrierFromObject, DATADOG_KEY } from '../../messaging/carriers';
 import { arnResource } from '../../messaging/arn';
 import { boundedId, consumerSpan, MAX_PARSED_BYTES, type RecordSource } from './records';
 import { upstreamContext } from './upstream';
-import { isRecord } from './types';
+import { epochMs, isRecord } from './types';
 
 // A Kinesis record holds at most 1 MiB, base64-encoded in the event.
 const MAX_KINESIS_BASE64 = Math.ceil((1024 * 1024 * 4) / 3) + 4;
@@ -34,4 +34,9 @@ export const kinesisSource: RecordSource = {
   messageId: (record) => (isRecord(record.kinesis) ? boundedId(record.kinesis.sequenceNumber) : undefined),
   consumer: (first, count) =>
     consumerSpan('aws.kinesis', arnResource(first.eventSourceARN, '/'), count, isRecord(first.kinesis) ? boundedId(first.kinesis.sequenceNumber) : undefined),
+  inferred(first) {
+    const startMs = epochMs(isRecord(first.kinesis) ? first.kinesis.approximateArrivalTimestamp : undefined, 's');
+    const stream = arnResource(first.eventSourceARN, '/');
+    return startMs === undefined || stream === undefined ? undefined : { operation: 'aws.kinesis', service: stream, resource: stream, kind: 'consumer', startMs, end: 'arrival' };
+  },
 };

@@ -5,7 +5,7 @@
  */
 import type { Context, Link, SpanContext } from '@opentelemetry/api';
 import { validSpanContext } from './upstream';
-import { type Budget, type ConsumerSpan, type EventTrace, type FaasTrigger, isRecord } from './types';
+import { type Budget, type ConsumerSpan, type EventTrace, type FaasTrigger, type InferredSpan, isRecord } from './types';
 
 /** Most records looked at in one event (Lambda batches hold at most 10,000). */
 export const MAX_RECORDS_SCANNED = 10_000;
@@ -20,6 +20,8 @@ export interface RecordSource {
   read(record: Record<string, unknown>, budget: Budget): Context;
   messageId(record: Record<string, unknown>): string | undefined;
   consumer(first: Record<string, unknown>, count: number): ConsumerSpan;
+  /** The service's hop for the first record (as Datadog's library draws a batch). */
+  inferred?(first: Record<string, unknown>, budget: Budget): InferredSpan | undefined;
 }
 
 export function fromRecords(records: unknown[], source: string, reader: RecordSource, budget: Budget): EventTrace {
@@ -42,7 +44,10 @@ export function fromRecords(records: unknown[], source: string, reader: RecordSo
     links.push({ context: spanContext, attributes: messageId === undefined ? {} : { 'messaging.message.id': messageId } });
   }
   const first = records[0] as Record<string, unknown>;
-  return { trigger: reader.trigger, upstream, links, consumer: reader.consumer(first, records.length) };
+  const trace: EventTrace = { trigger: reader.trigger, upstream, links, consumer: reader.consumer(first, records.length) };
+  const inferred = reader.inferred?.(first, budget);
+  if (inferred !== undefined) trace.inferred = inferred;
+  return trace;
 }
 
 function linkSize(spanContext: SpanContext, messageId: string | undefined): number {

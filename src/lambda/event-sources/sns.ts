@@ -8,7 +8,7 @@ import { attributeCarrier, snsAttributeValue } from './attributes';
 import { readEnvelope } from './envelopes';
 import { boundedId, consumerSpan, type RecordSource } from './records';
 import { upstreamContext, validSpanContext } from './upstream';
-import { isRecord } from './types';
+import { epochMs, isRecord } from './types';
 
 export const snsSource: RecordSource = {
   trigger: 'pubsub',
@@ -23,5 +23,11 @@ export const snsSource: RecordSource = {
   consumer(first, count) {
     const sns = isRecord(first.Sns) ? first.Sns : {};
     return consumerSpan('aws.sns', arnResource(sns.TopicArn, ':'), count, boundedId(sns.MessageId));
+  },
+  inferred(first) {
+    const sns = isRecord(first.Sns) ? first.Sns : {};
+    const startMs = epochMs(sns.Timestamp);
+    const topic = arnResource(sns.TopicArn, ':');
+    return startMs === undefined || topic === undefined ? undefined : { operation: 'aws.sns', service: topic, resource: topic, kind: 'consumer', startMs, end: 'arrival' };
   },
 };

@@ -10,10 +10,10 @@
  */
 import { arnResource } from '../../messaging/arn';
 import { attributeCarrier, sqsAttributeValue } from './attributes';
-import { readEnvelope } from './envelopes';
+import { envelopeHop, readEnvelope } from './envelopes';
 import { boundedId, consumerSpan, type RecordSource } from './records';
 import { upstreamContext, validSpanContext } from './upstream';
-import { isRecord } from './types';
+import { epochMs, type InferredSpan, isRecord } from './types';
 
 export const sqsSource: RecordSource = {
   trigger: 'pubsub',
@@ -27,4 +27,16 @@ export const sqsSource: RecordSource = {
   },
   messageId: (record) => boundedId(record.messageId),
   consumer: (first, count) => consumerSpan('aws_sqs', arnResource(first.eventSourceARN, ':'), count, boundedId(first.messageId)),
+  inferred(first, budget) {
+    const attributes = isRecord(first.attributes) ? first.attributes : {};
+    const startMs = epochMs(attributes.SentTimestamp);
+    const queue = arnResource(first.eventSourceARN, ':');
+    if (startMs === undefined || queue === undefined) return undefined;
+    const span: InferredSpan = { operation: 'aws.sqs', service: queue, resource: queue, kind: 'consumer', startMs, end: 'arrival' };
+    // SNS -> SQS, EventBridge -> SQS: the topic or bus in front of the queue.
+    const envelope = typeof first.body === 'string' ? readEnvelope(first.body, budget) : undefined;
+    const hop = envelope === undefined ? undefined : envelopeHop(envelope, startMs);
+    if (hop !== undefined && hop.startMs <= startMs) span.upstream = hop;
+    return span;
+  },
 };

@@ -138,7 +138,7 @@ const variables = [
   { env: { OTEL_SDK_DISABLED: 'TRUE' }, expect: { disabled: true } },
   { env: { OTEL_SDK_DISABLED: 'yes' }, expect: { disabled: false }, warning: 'OTEL_SDK_DISABLED: "yes" is not true or false; using false' },
   { env: { OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '-5' }, expect: { shutdownTimeoutMs: 2000 }, warning: 'OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: "-5" is not a whole number; using 2000 ms' },
-  { env: { OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: '99999' }, expect: { lambda: { functionName: undefined, region: undefined, parentPriority: 'xray-env', samplingMode: 'all', coldStartMinMs: undefined, fetchTags: false, flushTimeoutMs: 1000 } }, warning: 'OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: 99999 is larger than 60000; using 1000 ms' },
+  { env: { OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: '99999' }, expect: { lambda: { functionName: undefined, region: undefined, parentPriority: 'xray-env', samplingMode: 'all', inferredSpans: true, coldStartMinMs: undefined, fetchTags: false, flushTimeoutMs: 1000 } }, warning: 'OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: 99999 is larger than 60000; using 1000 ms' },
   { env: { DD_TAGS: 'env:ok,::,novalue:' }, expect: { env: 'ok' }, warning: /^DD_TAGS: ignored malformed entries \(:: \| novalue:\); expected key:value; using the well-formed entries only$/ },
   { env: { OTEL_RESOURCE_ATTRIBUTES: 'a=%E0%A4%A' }, expect: { extraResourceAttributes: {} }, warning: /^OTEL_RESOURCE_ATTRIBUTES: .* bad percent-encoding; using none of its attributes$/ },
   { env: { DD_SERVICE: 'bad\u0007name', OTEL_SERVICE_NAME: 'otel' }, expect: { service: 'otel' }, warning: /^DD_SERVICE: "bad\?name" has control characters .*; using otel \(env OTEL_SERVICE_NAME\)$/ },
@@ -146,7 +146,7 @@ const variables = [
   { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'bogus' }, expect: { instrumentations: new Set() }, warning: /^OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown instrumentation\(s\) bogus .*; using none$/ },
   { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,bogus' }, expect: { instrumentations: new Set(ALL_INSTRUMENTATIONS.filter((n) => n !== 'express')) }, warning: /^OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown instrumentation\(s\) bogus .*; using express$/ },
   { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }, options: { instrumentations: ['express', 'http'] }, expect: { instrumentations: new Set(['express', 'http']) } },
-  { env: { OTEL_XRAY_DD_LAMBDA_PARENT: 'Headers', OTEL_XRAY_DD_LAMBDA_FETCH_TAGS: '1', AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'eu-west-1' }, expect: { lambda: { functionName: 'fn', region: 'eu-west-1', parentPriority: 'headers', samplingMode: 'all', coldStartMinMs: undefined, fetchTags: true, flushTimeoutMs: 1000 } } },
+  { env: { OTEL_XRAY_DD_LAMBDA_PARENT: 'Headers', OTEL_XRAY_DD_LAMBDA_FETCH_TAGS: '1', AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'eu-west-1' }, expect: { lambda: { functionName: 'fn', region: 'eu-west-1', parentPriority: 'headers', samplingMode: 'all', inferredSpans: true, coldStartMinMs: undefined, fetchTags: true, flushTimeoutMs: 1000 } } },
   { env: { OTEL_XRAY_DD_EVENTBRIDGE_INJECT: 'true', OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '0' }, expect: { messaging: { eventBridgeInject: true, kinesisInject: false, maxLinks: 0 } } },
   { env: { OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '5000' }, expect: { messaging: { eventBridgeInject: false, kinesisInject: false, maxLinks: 128 } }, warning: 'OTEL_XRAY_DD_LAMBDA_MAX_LINKS: 5000 is larger than 1000; using 128' },
 ];

@@ -223,3 +223,35 @@ test('fuzz: malformed events never throw, never give an invalid parent, and stay
     assert.doesNotThrow(() => readEventTrace(event, { custom: 'x' }, 5));
   }
 });
+
+// The managed service's hop (inferred span): named as Datadog's Lambda library names it, timed from the event.
+const inferredOf = (event) => {
+  const hop = readEventTrace(event, undefined, 8).inferred;
+  if (hop === undefined) return undefined;
+  const chain = [];
+  for (let h = hop; h; h = h.upstream) chain.unshift(`${h.operation} ${h.service} "${h.resource}" ${h.kind} ${h.startMs}->${h.end}`);
+  return chain;
+};
+const inferredRows = [
+  ['API Gateway REST', apiGatewayRest({}), ['aws.apigateway.rest api.example.com "GET /users/{id}" server 1700000000000->invocation']],
+  ['HTTP API', httpApi({}), ['aws.httpapi abc.execute-api.us-east-1.amazonaws.com "GET /users/{id}" server 1700000000000->invocation']],
+  ['function URL', functionUrl({}), ['aws.lambda.url xyz.lambda-url.us-east-1.on.aws "POST /" server 1->invocation']],
+  ['WebSocket', webSocket({}), ['aws.apigateway.websocket ws.example.com "$connect" server 1->invocation']],
+  ['ALB: no arrival time in the event', albSingle({}), undefined],
+  ['SQS', { Records: [sqsRecord()] }, ['aws.sqs orders "orders" consumer 1700000000000->arrival']],
+  ['SNS -> SQS: the topic, then the queue', { Records: [sqsRecord({ body: snsNotification({}) })] }, ['aws.sns events "events" consumer 1764417600000->1700000000000', 'aws.sqs orders "orders" consumer 1700000000000->arrival'].slice(1)],
+  ['SNS', { Records: [snsRecord({})] }, ['aws.sns events "events" consumer 1795953600000->arrival']],
+  ['EventBridge', eventBridgeEvent({}), ['aws.eventbridge shop.orders "shop.orders" consumer 1795953600000->arrival']],
+  ['Kinesis', { Records: [kinesisRecord('x')] }, ['aws.kinesis clicks "clicks" consumer 1700000000500->arrival']],
+  ['SQS with a malformed SentTimestamp: no hop', { Records: [sqsRecord({ attributes: { SentTimestamp: 'yesterday' } })] }, undefined],
+];
+for (const [name, event, expected] of inferredRows) {
+  test(`inferred span: ${name}`, () => assert.deepEqual(inferredOf(event), expected));
+}
+
+test('inferred span: an SNS envelope younger than the queue\'s SentTimestamp (clock skew) is not drawn as a hop', () => {
+  const later = JSON.stringify({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:us-east-1:123456789012:events', Message: 'm', Timestamp: '2030-01-01T00:00:00.000Z', MessageAttributes: {} });
+  assert.deepEqual(inferredOf({ Records: [sqsRecord({ body: later })] }), ['aws.sqs orders "orders" consumer 1700000000000->arrival']);
+  const earlier = JSON.stringify({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:us-east-1:123456789012:events', Message: 'm', Timestamp: '2023-11-14T22:13:19.000Z', MessageAttributes: {} });
+  assert.deepEqual(inferredOf({ Records: [sqsRecord({ body: earlier })] }), ['aws.sns events "events" consumer 1699999999000->1700000000000', 'aws.sqs orders "orders" consumer 1700000000000->arrival']);
+});

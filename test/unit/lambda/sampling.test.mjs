@@ -30,10 +30,10 @@ const ddHost = (priority) => ({
 });
 const sqsDatadog = { Records: [{ messageId: 'm', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:q', body: '{}', attributes: { AWSTraceHeader: active(0) }, messageAttributes: { _datadog: { stringValue: '{"x-datadog-trace-id":"12345","x-datadog-parent-id":"67890","x-datadog-sampling-priority":"1"}', dataType: 'String' } } }] };
 
-function run({ xrayHeader, event = {}, samplingMode = 'all', parentPriority = 'xray-env', sampler = { name: 'parentbased_always_on', ratio: 1, explicit: false } }) {
+function run({ xrayHeader, event = {}, samplingMode = 'all', parentPriority = 'xray-env', sampler = { name: 'parentbased_always_on', ratio: 1, explicit: false }, inferredSpans = false }) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ sampler: createSampler(sampler), spanProcessors: [new DatadogNames(), new SimpleSpanProcessor(exporter)] });
-  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority, samplingMode, maxLinks: 8, flushTimeoutMs: 100, flushWithin: async () => true }, {});
+  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority, samplingMode, inferredSpans, maxLinks: 8, flushTimeoutMs: 100, flushWithin: async () => true }, {});
   const outgoing = {};
   const handler = wrap(async () => {
     propagation.inject(contextApi.active(), outgoing);
@@ -98,4 +98,24 @@ test('host spans are untouched: an unmarked context follows the configured sampl
   provider.getTracer('t').startSpan('server', {}, parent).end();
   provider.getTracer('t').startSpan('root').end();
   assert.deepEqual(exporter.getFinishedSpans().map((s) => [s.name, s.attributes['sampling.priority']]), [['root', undefined]]);
+});
+
+test('inferred spans: producer -> the queue\'s hop -> invocation; the hop carries the decision, the invocation inherits it; off by the setting', async () => {
+  const sent = Date.now() - 250;
+  const event = { Records: [{ ...sqsDatadog.Records[0], attributes: { AWSTraceHeader: active(0), SentTimestamp: String(sent) } }] };
+  const { spans, invocation } = await run({ xrayHeader: active(0), event, inferredSpans: true });
+  const hop = spans.find((s) => s.name === 'aws.sqs');
+  assert.ok(hop, spans.map((s) => s.name).join());
+  assert.equal(hop.parentSpanContext.spanId, (67890).toString(16).padStart(16, '0'), "the hop's parent is the producer");
+  assert.equal(invocation.parentSpanContext.spanId, hop.spanContext().spanId, 'the invocation is the hop\'s child');
+  assert.deepEqual([hop.attributes['operation.name'], hop.attributes['service.name'], hop.attributes['resource.name'], hop.attributes['span.type'], hop.kind], ['aws.sqs', 'q', 'q', 'web', 4]);
+  const startMs = hop.startTime[0] * 1000 + hop.startTime[1] / 1e6;
+  const endMs = hop.endTime[0] * 1000 + hop.endTime[1] / 1e6;
+  const invocationStart = invocation.startTime[0] * 1000 + invocation.startTime[1] / 1e6;
+  assert.equal(Math.round(startMs), sent, 'from the SentTimestamp');
+  assert.ok(endMs <= invocationStart + 1, 'to the start of processing');
+  assert.equal(hop.attributes['sampling.priority'], 1);
+  assert.equal(invocation.attributes['sampling.priority'], 1);
+  const off = await run({ xrayHeader: active(0), event, inferredSpans: false });
+  assert.equal(off.spans.filter((s) => s.name === 'aws.sqs').length, 0);
 });
