@@ -254,12 +254,10 @@ function ourMessages() {
  *   dd-trace's SQS consumer reads only `_datadog` (SNS -> SQS: the envelope's `_datadog`), and
  *   dd-trace has no SNS -> Lambda consumer. Documented: turn Datadog injection on when dd-trace
  *   consumes (docs/messaging.md).
- * - ours=w3c, style=datadog, EventBridge and Kinesis: our `_datadog` holds only `traceparent` /
- *   `tracestate`; dd-trace with Datadog headers only reads none of them. Documented
- *   (docs/configuration.md): with DD_TRACE_PROPAGATION_STYLE=datadog set OTEL_PROPAGATORS with
- *   `datadog` on our side.
+ * EventBridge and Kinesis payloads, once opted in, always carry Datadog's keys in `_datadog`, so
+ * dd-trace continues them whatever its propagation style.
  */
-const mustJoin = (config, service, style) => config === 'datadog' || (service !== 'sns' && style !== 'datadog');
+const mustJoin = (config, service) => config === 'datadog' || service !== 'sns';
 
 for (const major of MAJORS) {
   for (const [style, styleEnv] of Object.entries(STYLES)) {

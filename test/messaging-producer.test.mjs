@@ -256,3 +256,32 @@ test('Lambda Invoke: the context in ClientContext.custom, the caller\'s own cust
   for (const [i, r] of invokes.entries()) assert.equal(parseXray(r.headers['x-amzn-trace-id'])?.spanId, spans[i].spanId, `invoke ${i}: X-Amzn-Trace-Id`);
   assert.ok(results.every((r) => r.inputUnchanged));
 });
+
+test('a host consumer (ReceiveMessage): the receive span links every message with a context, `_datadog` and the X-Ray header included', async () => {
+  const queue = await newQueue();
+  // One message with `_datadog` (Datadog injection), one with traceparent, one sent without tracing.
+  const [withDatadog] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'a' } }], endpoint: proxy.url, otlpUrl: receiver.url, env: DD_ON });
+  const [withW3c] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'b' } }], endpoint: proxy.url, otlpUrl: receiver.url });
+  await sqsClient.send(new sqs.SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'untraced' }));
+  // An X-Ray-traced sender (its header only): linked when X-Ray sampled it, not otherwise.
+  const xraySampled = { traceId: '6e000000000000000000000000000001', spanId: '00000000000000e1' };
+  const xrayHeader = (sampled, id) => `Root=1-${id.traceId.slice(0, 8)}-${id.traceId.slice(8)};Parent=${id.spanId};Sampled=${sampled}`;
+  await sqsClient.send(new sqs.SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x-ray', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: xrayHeader(1, xraySampled) } } }));
+  await sqsClient.send(new sqs.SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x-ray unsampled', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: xrayHeader(0, { traceId: '6e000000000000000000000000000002', spanId: '00000000000000e2' }) } } }));
+  const producers = [await spansOf(withDatadog), await spansOf(withW3c), xraySampled];
+  const [received] = await runProducer({
+    calls: [{ client: 'SQS', command: 'ReceiveMessage', input: { QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 } }],
+    endpoint: proxy.url,
+    otlpUrl: receiver.url,
+    service: 'host-consumer',
+  });
+  assert.equal(received.output.Messages.length, 5);
+  const receive = await receiver.waitFor((spans) => spans.some((s) => s.name === `${queue.name} receive`)).then((spans) => spans.find((s) => s.name === `${queue.name} receive`));
+  assert.equal(receive.kind, 5, 'CONSUMER');
+  assert.equal(receive.attributes['messaging.batch.message_count'], 5);
+  assert.deepEqual(
+    receive.links.map((l) => `${l.traceId}/${l.spanId}`).sort(),
+    producers.map((p) => `${p.traceId}/${p.spanId}`).sort(),
+    'one link per traced message, to its producer span; the untraced and the X-Ray-unsampled ones have none',
+  );
+});

@@ -14,6 +14,7 @@
  *   and dd-trace (`_datadog`) write formats of their own.
  */
 import { context as contextApi, propagation, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
+import { DatadogPropagator } from '../datadog/propagator';
 
 /** The carrier key dd-trace and Datadog's Lambda libraries use. */
 export const DATADOG_KEY = '_datadog';
@@ -49,6 +50,18 @@ export function carrierFor(span: Span | undefined, active: Context = contextApi.
     },
   });
   return Object.keys(carrier).length > 0 ? carrier : undefined;
+}
+
+const datadogWriter = new DatadogPropagator(true);
+
+/** Datadog's headers for `span` added to `carrier` when the configured propagators did not write them. */
+export function addDatadogHeaders(carrier: Record<string, string>, span: Span): void {
+  if (datadogInjectionOn(carrier)) return;
+  datadogWriter.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, {
+    set(target, key, value) {
+      (target as Record<string, string>)[key.toLowerCase()] = value;
+    },
+  });
 }
 
 /** Whether the configured propagators write Datadog's headers (OTEL_PROPAGATORS lists datadog explicitly). */

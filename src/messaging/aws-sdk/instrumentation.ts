@@ -16,15 +16,16 @@
  * - SNS PublishBatch, EventBridge PutEvents and Kinesis PutRecord(s) are
  *   producer spans with messaging attributes, like SQS and SNS sends.
  */
-import { context as contextApi, SpanKind, trace, type Attributes } from '@opentelemetry/api';
+import { context as contextApi, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { AwsInstrumentation as OfficialAwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { log } from '../../config/diagnostics';
 import { loadInstrumentationPackage } from '../../instrumentations/package-loader';
 import type { MessagingSettings } from '../../config/resolved-config';
 import { arnResource } from '../arn';
-import { carrierFor, XRAY_KEY } from '../carriers';
+import { addDatadogHeaders, carrierFor, XRAY_KEY } from '../carriers';
 import { withContext } from './message-context';
+import { askForContexts, linkReceivedMessages } from './sqs-receive';
 import type { Input } from './types';
 
 const MIDDLEWARE_NAME = 'otelXrayDatadogContext';
@@ -59,7 +60,7 @@ export function createAwsSdkInstrumentation(settings: MessagingSettings): Instru
 
     override _updateMetricInstruments(): void {
       super._updateMetricInstruments();
-      takeOverMessaging(this);
+      takeOverMessaging(this, settings.maxLinks);
     }
 
     // Every client class the official instrumentation patches (@smithy/core >= 3.24,
@@ -126,7 +127,7 @@ interface ServiceExtension {
 
 const takenOver = new WeakSet<object>();
 
-function takeOverMessaging(instrumentation: object): void {
+function takeOverMessaging(instrumentation: object, maxLinks: number): void {
   const extensions = (instrumentation as { servicesExtensions?: { services?: unknown } }).servicesExtensions;
   const services = extensions?.services;
   if (extensions === undefined || !(services instanceof Map) || takenOver.has(extensions)) {
@@ -140,10 +141,33 @@ function takeOverMessaging(instrumentation: object): void {
     const extension = map.get(name);
     if (extension) extension.requestPostSpanHook = () => {};
   }
+  const sqs = map.get('SQS');
+  if (sqs !== undefined) map.set('SQS', receiverFor(sqs, maxLinks));
   const sns = map.get('SNS');
   map.set('SNS', producerFor(sns, { PublishBatch: (input) => snsDestination(input) }, 'aws.sns'));
   map.set('Kinesis', producerFor(map.get('Kinesis'), { PutRecord: kinesisDestination, PutRecords: kinesisDestination }, 'aws.kinesis'));
   map.set('EventBridge', producerFor(map.get('EventBridge'), { PutEvents: eventBridgeDestination }, 'aws.eventbridge'));
+}
+
+/** SQS as the official extension makes it, with ReceiveMessage reading every context a message carries (sqs-receive.ts). */
+function receiverFor(inner: ServiceExtension, maxLinks: number): ServiceExtension {
+  const extension: ServiceExtension = {
+    requestPreSpanHook(request, config, diag) {
+      const metadata = inner.requestPreSpanHook(request, config, diag);
+      if (request.commandName === 'ReceiveMessage' && request.commandInput !== undefined) askForContexts(request.commandInput);
+      return metadata;
+    },
+    responseHook(...args: unknown[]) {
+      const [response, span] = args as [{ request?: { commandName?: string }; data?: { Messages?: unknown[] } }, Span];
+      if (response?.request?.commandName !== 'ReceiveMessage') return inner.responseHook?.(...args);
+      const messages = response.data?.Messages ?? [];
+      span.setAttribute('messaging.batch.message_count', messages.length);
+      linkReceivedMessages(span, messages, maxLinks);
+      return undefined;
+    },
+  };
+  if (inner.requestPostSpanHook) extension.requestPostSpanHook = inner.requestPostSpanHook.bind(inner);
+  return extension;
 }
 
 /** A service extension whose listed commands are producer spans named `<destination> send`; other commands as `inner` makes them. */
@@ -202,8 +226,12 @@ function contextMiddleware(settings: MessagingSettings): { context: Middleware; 
   const contextStep: Middleware = (next, handlerContext) => (args) => {
     let replaced: Input | undefined;
     try {
-      const carrier = carrierFor(trace.getSpan(contextApi.active()));
-      if (carrier !== undefined) replaced = withContext(clientService(handlerContext), commandOf(handlerContext), args.input, carrier, settings);
+      const span = trace.getSpan(contextApi.active());
+      const service = clientService(handlerContext);
+      const carrier = carrierFor(span);
+      // Whoever opts in to `_datadog` in EventBridge or Kinesis payloads has a Datadog reader on the other side.
+      if (carrier !== undefined && span !== undefined && (service === 'EventBridge' || service === 'Kinesis')) addDatadogHeaders(carrier, span);
+      if (carrier !== undefined) replaced = withContext(service, commandOf(handlerContext), args.input, carrier, settings);
     } catch (error) {
       log.debug(`AWS SDK call: trace context not added to the message (${String(error)})`);
     }
