@@ -10,13 +10,15 @@ const worker = () =>
   new Promise((resolve) => {
     const next = () => {
       if (Date.now() >= end) return resolve();
-      http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          requests++;
-          next();
-        });
-      }).on('error', () => next());
+      http
+        .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            requests++;
+            next();
+          });
+        })
+        .on('error', () => next());
     };
     next();
   });

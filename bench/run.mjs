@@ -46,7 +46,13 @@ console.log('building the package and the layer...');
 execFileSync(process.execPath, [path.join(repo, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
 const nodes = [{ major: Number(process.versions.node.split('.')[0]), bin: process.execPath }];
 for (const major of (process.env.BENCH_NODES ?? '22 24').split(' ').filter(Boolean).map(Number)) {
-  nodes.push({ major, bin: execFileSync('bash', [path.join(repo, 'scripts', 'install-node.sh'), String(major)], { encoding: 'utf8' }).trim().split('\n').at(-1) });
+  nodes.push({
+    major,
+    bin: execFileSync('bash', [path.join(repo, 'scripts', 'install-node.sh'), String(major)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1),
+  });
 }
 
 const receiver = await startOtlpReceiver();
@@ -75,7 +81,10 @@ async function measure(node, script, cases) {
     for (const c of [...cases].sort(() => Math.random() - 0.5)) {
       times.get(c.name).push((await run([...c.args, ...script], { env: bare(c.env), node: node.bin })).ms);
       if (r < 5) {
-        const m = await run([...c.args, '-e', `${script[0] === '-e' ? script[1] : `require(${JSON.stringify(script[0])})`}; process.stdout.write(String(process.memoryUsage().rss))`], { env: bare(c.env), node: node.bin });
+        const m = await run(
+          [...c.args, '-e', `${script[0] === '-e' ? script[1] : `require(${JSON.stringify(script[0])})`}; process.stdout.write(String(process.memoryUsage().rss))`],
+          { env: bare(c.env), node: node.bin },
+        );
         rss.get(c.name).push(Number(m.stdout) / 1024 / 1024);
       }
     }
@@ -84,7 +93,15 @@ async function measure(node, script, cases) {
   const floorRss = pct(rss.get(cases[0].name), 50);
   return cases.map((c) => {
     const t = times.get(c.name);
-    return { node: node.major, name: c.name, p50: round(pct(t, 50)), p90: round(pct(t, 90)), addedMs: round(pct(t, 50) - floorMs), addedToFloor: round((pct(t, 50) - floorMs) / floorMs, 2), addedRssMb: round(pct(rss.get(c.name), 50) - floorRss) };
+    return {
+      node: node.major,
+      name: c.name,
+      p50: round(pct(t, 50)),
+      p90: round(pct(t, 90)),
+      addedMs: round(pct(t, 50) - floorMs),
+      addedToFloor: round((pct(t, 50) - floorMs) / floorMs, 2),
+      addedRssMb: round(pct(rss.get(c.name), 50) - floorRss),
+    };
   });
 }
 
@@ -96,7 +113,11 @@ for (const node of nodes) {
 }
 // An express + pg app (Node ${nodes[0].major}): what a typical host service pays.
 console.log('start-up of an express + pg app...');
-const appStartup = await measure(nodes[0], [path.join(here, 'fixtures', 'express-pg.cjs')], [{ name: 'express + pg, untraced', args: [], env: {} }, ...configs.filter((c) => c.name !== LAYER && !c.name.endsWith('http only') && c.args.length > 0)]);
+const appStartup = await measure(
+  nodes[0],
+  [path.join(here, 'fixtures', 'express-pg.cjs')],
+  [{ name: 'express + pg, untraced', args: [], env: {} }, ...configs.filter((c) => c.name !== LAYER && !c.name.endsWith('http only') && c.args.length > 0)],
+);
 
 // 3. Span pipeline throughput.
 console.log('span pipeline throughput...');
@@ -105,7 +126,15 @@ for (const mode of ['sdk', 'stock', 'noop']) spans[mode] = Math.round(lastJson((
 
 // 4. Lambda: per-invocation time with and without the preload (flush to the local receiver).
 console.log('Lambda invocations...');
-const lambdaEnv = { AWS_LAMBDA_FUNCTION_NAME: 'bench-fn', AWS_REGION: 'us-east-1', AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x', AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128', LAMBDA_TASK_ROOT: path.join(here, 'fixtures', 'fn'), _HANDLER: 'index.handler', ...otlp };
+const lambdaEnv = {
+  AWS_LAMBDA_FUNCTION_NAME: 'bench-fn',
+  AWS_REGION: 'us-east-1',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+  LAMBDA_TASK_ROOT: path.join(here, 'fixtures', 'fn'),
+  _HANDLER: 'index.handler',
+  ...otlp,
+};
 const invocations = async (args) => lastJson((await run([...args, path.join(here, 'lambda-invocations.mjs'), '320'], { env: bare(lambdaEnv) })).stdout).durations;
 const untracedInvocations = await invocations([]);
 const traced = await invocations(['--require', path.join(repo, 'dist', 'register.js')]);
@@ -121,7 +150,11 @@ console.log('Lambda cold starts under aws-lambda-ric...');
 const layerOpt = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-opt-'));
 execFileSync('unzip', ['-q', path.join(repo, 'build', 'otel-xray-datadog-layer.zip'), '-d', layerOpt]);
 const coldStarts = [];
-for (const [nodeMajor, ricMajor] of [[20, 3], [22, 3], [24, 4]].filter(([n]) => nodes.some((x) => x.major === n))) {
+for (const [nodeMajor, ricMajor] of [
+  [20, 3],
+  [22, 3],
+  [24, 4],
+].filter(([n]) => nodes.some((x) => x.major === n))) {
   const samples = { untraced: [], layer: [] };
   for (let r = 0; r < Math.min(ROUNDS, 8); r++) {
     for (const mode of ['untraced', 'layer']) {
@@ -139,7 +172,13 @@ for (const [nodeMajor, ricMajor] of [[20, 3], [22, 3], [24, 4]].filter(([n]) => 
       await sb.stop();
     }
   }
-  coldStarts.push({ node: nodeMajor, ric: ricMajor, untracedMs: pct(samples.untraced, 50), layerMs: pct(samples.layer, 50), addedMs: pct(samples.layer, 50) - pct(samples.untraced, 50) });
+  coldStarts.push({
+    node: nodeMajor,
+    ric: ricMajor,
+    untracedMs: pct(samples.untraced, 50),
+    layerMs: pct(samples.layer, 50),
+    addedMs: pct(samples.layer, 50) - pct(samples.untraced, 50),
+  });
 }
 fs.rmSync(layerOpt, { recursive: true, force: true });
 
@@ -176,7 +215,7 @@ for (const { major } of nodes) {
 }
 targets['span pipeline >= 90% of the stock SDK with the same processor'] = { value: round(spans.sdk / spans.stock, 2), met: spans.sdk >= 0.9 * spans.stock };
 const ratio = (name) => round(throughput[name] / throughput.untraced, 2);
-targets['host app req/s traced/untraced >= dd-trace\'s ratio'] = { value: `${ratio('traced')} vs ${ratio('dd-trace')}`, met: ratio('traced') >= ratio('dd-trace') };
+targets["host app req/s traced/untraced >= dd-trace's ratio"] = { value: `${ratio('traced')} vs ${ratio('dd-trace')}`, met: ratio('traced') >= ratio('dd-trace') };
 targets['Lambda flush overhead p50 <= 3 ms'] = { value: lambda.overhead.p50, met: lambda.overhead.p50 <= 3 };
 
 const result = {
@@ -200,10 +239,16 @@ console.log('|---|---|---|---|---|---|---|');
 for (const s of startup) console.log(`| ${s.node} | ${s.name} | ${s.p50} | ${s.p90} | ${s.addedMs} | ${s.addedToFloor} | ${s.addedRssMb} |`);
 console.log(`\n| express + pg app, Node ${nodes[0].major} | p50 ms | added ms | added RSS MB |\n|---|---|---|---|`);
 for (const s of appStartup) console.log(`| ${s.name} | ${s.p50} | ${s.addedMs} | ${s.addedRssMb} |`);
-console.log(`\n| span pipeline | spans/s |\n|---|---|\n| our pipeline (X-Ray ids, parent-based sampler, our span processors, batch -> discarding exporter) | ${spans.sdk.toLocaleString('en')} |\n| stock SDK defaults, same batch processor | ${spans.stock.toLocaleString('en')} |\n| API no-op tracer | ${spans.noop.toLocaleString('en')} |`);
-console.log(`\n| Lambda invocation (trivial handler) | p50 ms | p99 ms |\n|---|---|---|\n| untraced | ${lambda.untraced.p50} | ${lambda.untraced.p99} |\n| traced, flushed to OTLP on 127.0.0.1 | ${lambda.traced.p50} | ${lambda.traced.p99} |\n| overhead (wrapper + flush) | ${lambda.overhead.p50} | ${lambda.overhead.p99} |`);
+console.log(
+  `\n| span pipeline | spans/s |\n|---|---|\n| our pipeline (X-Ray ids, parent-based sampler, our span processors, batch -> discarding exporter) | ${spans.sdk.toLocaleString('en')} |\n| stock SDK defaults, same batch processor | ${spans.stock.toLocaleString('en')} |\n| API no-op tracer | ${spans.noop.toLocaleString('en')} |`,
+);
+console.log(
+  `\n| Lambda invocation (trivial handler) | p50 ms | p99 ms |\n|---|---|---|\n| untraced | ${lambda.untraced.p50} | ${lambda.untraced.p99} |\n| traced, flushed to OTLP on 127.0.0.1 | ${lambda.traced.p50} | ${lambda.traced.p99} |\n| overhead (wrapper + flush) | ${lambda.overhead.p50} | ${lambda.overhead.p99} |`,
+);
 console.log('\n| Lambda cold start, runtime start to first response (p50) | untraced ms | layer ms | added ms |\n|---|---|---|---|');
 for (const c of coldStarts) console.log(`| Node ${c.node}, aws-lambda-ric ${c.ric}.x | ${c.untracedMs} | ${c.layerMs} | ${c.addedMs} |`);
-console.log(`\n| host app, 16 connections, 4 s | req/s | vs untraced |\n|---|---|---|\n| untraced | ${throughput.untraced} | 1 |\n| otel-xray-datadog | ${throughput.traced} | ${ratio('traced')} |\n| dd-trace | ${throughput['dd-trace']} | ${ratio('dd-trace')} |`);
+console.log(
+  `\n| host app, 16 connections, 4 s | req/s | vs untraced |\n|---|---|---|\n| untraced | ${throughput.untraced} | 1 |\n| otel-xray-datadog | ${throughput.traced} | ${ratio('traced')} |\n| dd-trace | ${throughput['dd-trace']} | ${ratio('dd-trace')} |`,
+);
 console.log('\n| target | measured | met |\n|---|---|---|');
 for (const [k, v] of Object.entries(targets)) console.log(`| ${k} | ${v.value} | ${v.met ? 'yes' : 'no'} |`);

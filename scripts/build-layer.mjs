@@ -40,4 +40,6 @@ copyPackage('import-in-the-middle');
 fs.rmSync(zipPath, { force: true });
 execFileSync('zip', ['-qr', '-X', zipPath, '.'], { cwd: out });
 const kib = (f) => (fs.statSync(path.join(pkgDir, f)).size / 1024).toFixed(0);
-console.log(`layer: ${path.relative(repo, zipPath)} (${(fs.statSync(zipPath).size / 1024).toFixed(0)} KiB zipped; preload.js ${kib('preload.js')} KiB, start.js ${kib('start.js')} KiB from ${inputs} source files; ${chunks} instrumentation chunks; packages beside it: ${[...copied].join(', ')})`);
+console.log(
+  `layer: ${path.relative(repo, zipPath)} (${(fs.statSync(zipPath).size / 1024).toFixed(0)} KiB zipped; preload.js ${kib('preload.js')} KiB, start.js ${kib('start.js')} KiB from ${inputs} source files; ${chunks} instrumentation chunks; packages beside it: ${[...copied].join(', ')})`,
+);

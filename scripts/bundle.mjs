@@ -69,7 +69,13 @@ export async function bundlePreload(dir) {
   const banner =
     `var require = ((own) => { const shared = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES_KEY.description)})] || {}; ` +
     'return Object.assign((id) => (Object.prototype.hasOwnProperty.call(shared, id) ? shared[id] : own(id)), own); })(require);';
-  const packages = [...new Set(Object.values(INSTRUMENTATION_CATALOG).map((entry) => entry.package).filter(Boolean))];
+  const packages = [
+    ...new Set(
+      Object.values(INSTRUMENTATION_CATALOG)
+        .map((entry) => entry.package)
+        .filter(Boolean),
+    ),
+  ];
   const requireFromRepo = createRequire(path.join(repo, 'package.json'));
   await Promise.all(
     packages.map((pkg) =>

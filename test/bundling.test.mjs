@@ -110,7 +110,10 @@ for (const framework of ['express', 'koa']) {
   test(`${framework}: a bundle built with the plugin shows Datadog the same trace as the app unbundled (CommonJS and ES module output)`, async () => {
     const entry = path.join(apps, `${framework}-app.cjs`);
     const unbundled = await datadogView(entry, `b-${framework}-src`);
-    assert.ok(unbundled.spans.some(([, kind, , resource]) => kind === 'server' && resource === 'GET /users/:id'), JSON.stringify(unbundled.spans));
+    assert.ok(
+      unbundled.spans.some(([, kind, , resource]) => kind === 'server' && resource === 'GET /users/:id'),
+      JSON.stringify(unbundled.spans),
+    );
     for (const format of ['cjs', 'esm']) {
       // ES module output from the app's ES module entry point (the CommonJS one starts only as the main module).
       const source = format === 'esm' ? path.join(apps, `${framework}-app.mjs`) : entry;
@@ -130,7 +133,7 @@ for (const framework of ['express', 'koa']) {
   });
 }
 
-test('fastify bundled without any plugin: the route comes through its diagnostics channel, fetch() through undici\'s', async () => {
+test("fastify bundled without any plugin: the route comes through its diagnostics channel, fetch() through undici's", async () => {
   const entry = path.join(apps, 'fastify-app.cjs');
   const bare = await datadogView(await bundle(entry, { plugin: false, name: 'fastify-bare' }), 'b-fastify-bare');
   const server = bare.spans.find(([, kind]) => kind === 'server');
@@ -157,7 +160,17 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
       fs.rmSync(opt, { recursive: true, force: true });
       fs.rmSync(taskRoot, { recursive: true, force: true });
     });
-    await build({ entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.cjs')], outfile: path.join(taskRoot, 'index.js'), bundle: true, platform: 'node', format: 'cjs', minify: true, external: ['pg-native'], plugins: [otelXrayDatadogPlugin()], logLevel: 'error' });
+    await build({
+      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.cjs')],
+      outfile: path.join(taskRoot, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      minify: true,
+      external: ['pg-native'],
+      plugins: [otelXrayDatadogPlugin()],
+      logLevel: 'error',
+    });
     const fn = `bundled-${nodeMajor}`;
     const fnEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, POSTGRES_URL: dbs.postgres.url, DOWNSTREAM_URL: `http://127.0.0.1:${echo.address().port}/from-lambda` };
     const sb = await startSandbox({
@@ -183,18 +196,46 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
       assert.equal(child.traceId, '6d000000000000000000000000000001');
       assert.equal(child.parentSpanId, invocation.spanId, `${child.name} is a child of the invocation span`);
     }
-    assert.deepEqual(sb.output().stderr.split('\n').filter((l) => l.includes('otel-xray-datadog:')), []);
+    assert.deepEqual(
+      sb
+        .output()
+        .stderr.split('\n')
+        .filter((l) => l.includes('otel-xray-datadog:')),
+      [],
+    );
 
     // The same handler bundled without the plugin: pg's calls are invisible, and one warning says why and what to do.
     const bareRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bundled-fn-bare-'));
     t.after(() => fs.rmSync(bareRoot, { recursive: true, force: true }));
-    await build({ entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.cjs')], outfile: path.join(bareRoot, 'index.js'), bundle: true, platform: 'node', format: 'cjs', external: ['pg-native'], logLevel: 'error' });
-    const bare = await startSandbox({ nodeMajor, ricMajor, taskRoot: bareRoot, handler: 'index.handler', functionName: `${fn}-bare`, execWrapper: path.join(opt, 'otel-xray-datadog-handler'), env: fnEnv });
+    await build({
+      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.cjs')],
+      outfile: path.join(bareRoot, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['pg-native'],
+      logLevel: 'error',
+    });
+    const bare = await startSandbox({
+      nodeMajor,
+      ricMajor,
+      taskRoot: bareRoot,
+      handler: 'index.handler',
+      functionName: `${fn}-bare`,
+      execWrapper: path.join(opt, 'otel-xray-datadog-handler'),
+      env: fnEnv,
+    });
     t.after(() => bare.stop());
     for (let i = 0; i < 2; i++) assert.equal((await bare.invoke({ event: { n: i } })).ok, true, bare.output().stderr);
     await bare.waitForOutput(/is a bundle with/);
-    const warnings = bare.output().stderr.split('\n').filter((l) => l.includes('otel-xray-datadog:'));
+    const warnings = bare
+      .output()
+      .stderr.split('\n')
+      .filter((l) => l.includes('otel-xray-datadog:'));
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.match(warnings[0], /the handler \S+index\.js is a bundle with pg, pg-pool inside, which tracing cannot see there, so their calls make no spans: bundle with the otel-xray-datadog\/esbuild plugin/);
+    assert.match(
+      warnings[0],
+      /the handler \S+index\.js is a bundle with pg, pg-pool inside, which tracing cannot see there, so their calls make no spans: bundle with the otel-xray-datadog\/esbuild plugin/,
+    );
   });
 }

@@ -25,7 +25,7 @@ after(async () => {
 const viaCollector = (extra) => cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, OTEL_BSP_SCHEDULE_DELAY: '50', ...extra });
 const lower64 = (traceIdHex) => BigInt(`0x${traceIdHex.slice(16)}`);
 
-test('Datadog sees one trace across two services, joined to the caller\'s X-Ray segment, with unified tags', async () => {
+test("Datadog sees one trace across two services, joined to the caller's X-Ray segment, with unified tags", async () => {
   const b = await startNode(['--import', registerEsm, path.join(fixtures, 'http-service.mjs')], {
     env: viaCollector({ OTEL_SERVICE_NAME: 'e2e-b', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,service.version=2.0.0' }),
   });
@@ -38,10 +38,14 @@ test('Datadog sees one trace across two services, joined to the caller\'s X-Ray 
   try {
     const res = await fetch(`http://127.0.0.1:${a.match[1]}/call`, { headers: { 'X-Amzn-Trace-Id': `Root=1-${root.slice(0, 8)}-${root.slice(8)};Parent=${segment};Sampled=1` } });
     assert.equal(res.status, 200);
-    const spans = await intake.waitFor(() => {
-      const mine = intake.spans().filter((s) => s.service === 'e2e-a' || s.service === 'e2e-b');
-      return mine.length >= 3 ? mine : undefined;
-    }, 30_000, 'three spans of e2e-a/e2e-b');
+    const spans = await intake.waitFor(
+      () => {
+        const mine = intake.spans().filter((s) => s.service === 'e2e-a' || s.service === 'e2e-b');
+        return mine.length >= 3 ? mine : undefined;
+      },
+      30_000,
+      'three spans of e2e-a/e2e-b',
+    );
 
     const aServer = spans.find((s) => s.service === 'e2e-a' && s.meta['span.kind'] === 'server');
     const aClient = spans.find((s) => s.service === 'e2e-a' && s.meta['span.kind'] === 'client');
@@ -92,16 +96,20 @@ test('defaults reach Datadog: env none, service = Lambda function name', async (
 });
 
 test('APM stats arrive for the traced service, with env and version', async () => {
-  const group = await intake.waitFor(
-    () => intake.stats().find((g) => g.Service === 'e2e-a' && g.Env === 'prod' && g.SpanKind === 'server'),
-    60_000,
-    'APM stats for e2e-a',
-  );
+  const group = await intake.waitFor(() => intake.stats().find((g) => g.Service === 'e2e-a' && g.Env === 'prod' && g.SpanKind === 'server'), 60_000, 'APM stats for e2e-a');
   assert.equal(group.Version, '1.2.3');
   // e2e-a served exactly one request (the first test's /call).
   const servers = intake.stats().filter((g) => g.Service === 'e2e-a' && g.Env === 'prod' && g.SpanKind === 'server');
-  assert.equal(servers.reduce((n, g) => n + Number(g.Hits), 0), 1, 'one request, one hit');
-  assert.equal(servers.reduce((n, g) => n + Number(g.TopLevelHits), 0), 1, 'server spans are top-level');
+  assert.equal(
+    servers.reduce((n, g) => n + Number(g.Hits), 0),
+    1,
+    'one request, one hit',
+  );
+  assert.equal(
+    servers.reduce((n, g) => n + Number(g.TopLevelHits), 0),
+    1,
+    'server spans are top-level',
+  );
 });
 
 test('the shipped collector config validates; a missing DD_API_KEY and a broken config are refused clearly', async () => {
@@ -123,7 +131,10 @@ test('the shipped collector config validates; a missing DD_API_KEY and a broken 
 
 test('both OTLP encodings reach Datadog: http/protobuf (the default) and http/json', async () => {
   const traceIds = {};
-  for (const [service, protocol] of [['e2e-protobuf', undefined], ['e2e-json', 'http/json']]) {
+  for (const [service, protocol] of [
+    ['e2e-protobuf', undefined],
+    ['e2e-json', 'http/json'],
+  ]) {
     const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
       env: viaCollector({ DD_SERVICE: service, ...(protocol ? { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol } : {}) }),
     });

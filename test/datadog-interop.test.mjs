@@ -24,7 +24,10 @@ before(async () => {
   intake = await startDatadogIntake();
   collector = await startCollector({ intakeUrl: intake.url });
   // Record real dd-trace headers: one kept trace, one rejected by a sampling rule.
-  for (const [name, extra] of [['kept', {}], ['rejected', { DD_TRACE_SAMPLE_RATE: '0' }]]) {
+  for (const [name, extra] of [
+    ['kept', {}],
+    ['rejected', { DD_TRACE_SAMPLE_RATE: '0' }],
+  ]) {
     const captured = await recordDdTraceHeaders({ agentUrl: agent.url, service: `recorder-${name}`, env: { DD_TRACE_PROPAGATION_STYLE: 'datadog', ...extra } });
     recorded[name] = Object.fromEntries(Object.entries(captured).filter(([k]) => k.startsWith('x-datadog-')));
   }
@@ -82,7 +85,11 @@ test('extract: malformed or missing dd-trace fields leave the context untouched 
   assert.equal(extract({ ...h, 'x-datadog-tags': 'x'.repeat(10_000) }).traceId.slice(0, 16), '0000000000000000');
   // Missing priority: the upstream left the decision to us; we keep the trace.
   assert.equal(extract(without('x-datadog-sampling-priority')).traceFlags, TraceFlags.SAMPLED);
-  assert.equal(extract({ ...h, 'x-datadog-origin': 'bad;origin=' }).traceState?.serialize(), extract(without('x-datadog-origin')).traceState?.serialize(), 'an origin that cannot travel in tracestate is dropped');
+  assert.equal(
+    extract({ ...h, 'x-datadog-origin': 'bad;origin=' }).traceState?.serialize(),
+    extract(without('x-datadog-origin')).traceState?.serialize(),
+    'an origin that cannot travel in tracestate is dropped',
+  );
 });
 
 test('ids we generate: 10k samples keep bit 63 of the lower half clear and carry the epoch second', () => {
@@ -95,7 +102,10 @@ test('ids we generate: 10k samples keep bit 63 of the lower half clear and carry
     assert.ok(Math.abs(parseInt(id.slice(0, 8), 16) - now) <= 5, id);
   }
   assert.ok(new Set(ids).size === ids.length, 'unique');
-  assert.ok(ids.some((id) => parseInt(id[16], 16) >= 4), 'bit 62 still random');
+  assert.ok(
+    ids.some((id) => parseInt(id[16], 16) >= 4),
+    'bit 62 still random',
+  );
 });
 
 const viaCollector = (extra) => cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, OTEL_BSP_SCHEDULE_DELAY: '50', DD_ENV: 'prod', ...extra });
@@ -104,7 +114,9 @@ for (const style of ['datadog', 'tracecontext']) {
   test(`dd-trace service -> our service (${style} headers only): one Datadog trace, correct parent`, async () => {
     const ours = await startNode(['--require', registerCjs, path.join(fixtures, 'http-service.cjs')], { env: viaCollector({ DD_SERVICE: `ours-from-dd-${style}` }) });
     const dd = await startNode(['--require', 'dd-trace/init', path.join(fixtures, 'http-service.cjs')], {
-      env: cleanEnv(ddTraceEnv(agent.url, { DD_SERVICE: `dd-to-ours-${style}`, DD_ENV: 'prod', DD_TRACE_PROPAGATION_STYLE: style, DOWNSTREAM_URL: `http://127.0.0.1:${ours.match[1]}/seen` })),
+      env: cleanEnv(
+        ddTraceEnv(agent.url, { DD_SERVICE: `dd-to-ours-${style}`, DD_ENV: 'prod', DD_TRACE_PROPAGATION_STYLE: style, DOWNSTREAM_URL: `http://127.0.0.1:${ours.match[1]}/seen` }),
+      ),
     });
     try {
       assert.equal((await fetch(`http://127.0.0.1:${dd.match[1]}/call`)).status, 200);
@@ -112,7 +124,7 @@ for (const style of ['datadog', 'tracecontext']) {
       const ddRoot = await agent.waitFor((spans) => spans.find((s) => s.service === `dd-to-ours-${style}` && s.name === 'web.request'));
       const ourServer = await intake.waitFor(() => intake.spans().find((s) => s.service === `ours-from-dd-${style}`), 30_000, 'our server span');
       assert.equal(ourServer.traceID, BigInt.asUintN(64, ddClient.trace_id), 'same Datadog trace id');
-      assert.equal(ourServer.parentID, BigInt.asUintN(64, ddClient.span_id), 'our span is a child of dd-trace\'s client span');
+      assert.equal(ourServer.parentID, BigInt.asUintN(64, ddClient.span_id), "our span is a child of dd-trace's client span");
       assert.equal(ourServer.meta['otel.trace_id'], ddRoot.meta['_dd.p.tid'] + hex16(BigInt.asUintN(64, ddClient.trace_id)), 'same 128-bit trace id');
       assert.equal(ourServer.payloadEnv, 'prod');
     } finally {
@@ -140,7 +152,7 @@ for (const { name, propagators, ddStyle } of [
       const ourClient = await intake.waitFor(() => intake.spans().find((s) => s.service === `ours-to-dd-${tag}` && s.meta['span.kind'] === 'client'), 30_000, 'our client span');
       const ddServer = await agent.waitFor((spans) => spans.find((s) => s.service === `dd-from-ours-${tag}` && s.name === 'web.request'));
       assert.equal(BigInt.asUintN(64, ddServer.trace_id), ourClient.traceID, 'same Datadog trace id');
-      assert.equal(BigInt.asUintN(64, ddServer.parent_id), ourClient.spanID, 'dd-trace\'s span is a child of our client span');
+      assert.equal(BigInt.asUintN(64, ddServer.parent_id), ourClient.spanID, "dd-trace's span is a child of our client span");
       assert.equal(ddServer.meta['_dd.p.tid'], ourClient.meta['otel.trace_id'].slice(0, 16), 'upper 64 bits carried over');
     } finally {
       await ours.stop();

@@ -63,7 +63,11 @@ for (const framework of ['express', 'koa', 'fastify', 'nest']) {
         assert.equal(res.status, 200, await res.clone().text());
         const body = await res.json();
         assert.equal(body.postgres.id, 7);
-        const server = await intake.waitFor(() => intake.spans().find((s) => s.service === service && s.resource === 'GET /users/:id'), 30_000, `${service} server span named by its route`);
+        const server = await intake.waitFor(
+          () => intake.spans().find((s) => s.service === service && s.resource === 'GET /users/:id'),
+          30_000,
+          `${service} server span named by its route`,
+        );
         const trace = () => intake.spans().filter((s) => s.traceID === server.traceID);
         // The span that ran the app's statement or command (drivers also report connects).
         const byDb = (system) => trace().find((s) => (s.meta['db.system'] === system || s.meta['db.system.name'] === system) && /select|get/i.test(s.resource));
@@ -98,12 +102,18 @@ for (const framework of ['express', 'koa', 'fastify', 'nest']) {
         .filter((r) => r.dd);
       const pinoLine = records.find((r) => r.msg === 'pino: loading user');
       const winstonLine = records.find((r) => r.message === 'winston: loaded user');
-      for (const [which, record] of [['pino', pinoLine], ['winston', winstonLine]]) {
+      for (const [which, record] of [
+        ['pino', pinoLine],
+        ['winston', winstonLine],
+      ]) {
         assert.ok(record, `${which} record with dd fields in:\n${stdout}`);
         assert.match(record.dd.trace_id, /^\d+$/, `${which}: decimal 64-bit trace id`);
         assert.match(record.dd.span_id, /^\d+$/);
         assert.deepEqual([record.dd.service, record.dd.env, record.dd.version], [service, 'coverage', '3.1.4']);
-        assert.ok(intake.spans().some((s) => s.traceID.toString() === record.dd.trace_id && s.spanID.toString() === record.dd.span_id), `${which}: ids of a span Datadog has`);
+        assert.ok(
+          intake.spans().some((s) => s.traceID.toString() === record.dd.trace_id && s.spanID.toString() === record.dd.span_id),
+          `${which}: ids of a span Datadog has`,
+        );
       }
     });
   }
@@ -116,8 +126,19 @@ test('fetch() between two traced processes is one trace', async () => {
       const client = path.join(apps, `fetch-client.${ext}`);
       const r = await runNode([...preloadFor(client), client], { env: appEnv(`cov-fetch-client-${ext}`, { TARGET_URL: `http://127.0.0.1:${server.match[1]}/hello-${ext}` }) });
       assert.equal(r.code, 0, r.stderr);
-      const clientSpan = await intake.waitFor(() => intake.spans().find((s) => s.service === `cov-fetch-client-${ext}` && s.meta['span.kind'] === 'client'), 30_000, `fetch span of the ${ext} client`);
-      const serverSpan = await intake.waitFor(() => intake.spans().find((s) => s.service === 'cov-fetch-server' && s.meta['http.target'] === `/hello-${ext}` || (s.service === 'cov-fetch-server' && s.parentID === clientSpan.spanID)), 30_000, 'the server span');
+      const clientSpan = await intake.waitFor(
+        () => intake.spans().find((s) => s.service === `cov-fetch-client-${ext}` && s.meta['span.kind'] === 'client'),
+        30_000,
+        `fetch span of the ${ext} client`,
+      );
+      const serverSpan = await intake.waitFor(
+        () =>
+          intake
+            .spans()
+            .find((s) => (s.service === 'cov-fetch-server' && s.meta['http.target'] === `/hello-${ext}`) || (s.service === 'cov-fetch-server' && s.parentID === clientSpan.spanID)),
+        30_000,
+        'the server span',
+      );
       assert.equal(serverSpan.traceID, clientSpan.traceID, `${ext}: one trace`);
       assert.equal(serverSpan.parentID, clientSpan.spanID, `${ext}: the server span is the fetch span's child`);
     }

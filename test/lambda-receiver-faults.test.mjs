@@ -49,7 +49,11 @@ async function freePort() {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const warnings = (sb) => sb.output().stderr.split('\n').filter((l) => l.includes('otel-xray-datadog:'));
+const warnings = (sb) =>
+  sb
+    .output()
+    .stderr.split('\n')
+    .filter((l) => l.includes('otel-xray-datadog:'));
 
 for (const [nodeMajor, ricMajor] of combos) {
   describe(`Node ${nodeMajor} + aws-lambda-ric ${ricMajor}.x: a broken receiver costs one invocation, not each`, () => {
@@ -90,7 +94,12 @@ for (const [nodeMajor, ricMajor] of combos) {
       const slow = await startOtlpReceiver({ behaviour: { status: 200, delayMs: 300 } });
       t.after(() => slow.close());
       const cases = [
-        { name: 'refused', endpoint: `http://127.0.0.1:${await freePort()}`, warning: /failed \(ECONNREFUSED\): nothing answers there\. If the function sends to the Datadog Lambda Extension, its OTLP receiver is off unless DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT=localhost:4318/ },
+        {
+          name: 'refused',
+          endpoint: `http://127.0.0.1:${await freePort()}`,
+          warning:
+            /failed \(ECONNREFUSED\): nothing answers there\. If the function sends to the Datadog Lambda Extension, its OTLP receiver is off unless DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT=localhost:4318/,
+        },
         { name: 'hung', endpoint: `http://127.0.0.1:${hung.address().port}`, warning: /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/ },
         { name: 'slow', endpoint: slow.url, warning: /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/ },
       ];
@@ -106,7 +115,10 @@ for (const [nodeMajor, ricMajor] of combos) {
         assert.match(lines[0], c.warning);
       }
       // The slow receiver still gets every span, sent in the background.
-      await waitUntil(() => slow.spans.filter((s) => s.resource['faas.name'] === `${fn}-slow`).length === INVOCATIONS, { timeoutMs: 15_000, what: `${INVOCATIONS} spans at the slow receiver` });
+      await waitUntil(() => slow.spans.filter((s) => s.resource['faas.name'] === `${fn}-slow`).length === INVOCATIONS, {
+        timeoutMs: 15_000,
+        what: `${INVOCATIONS} spans at the slow receiver`,
+      });
       t.diagnostic(JSON.stringify(report));
     });
 
@@ -137,7 +149,16 @@ for (const [nodeMajor, ricMajor] of combos) {
       t.after(() => receiver.close());
       const ours = () => receiver.spans.filter((s) => s.resource['faas.name'] === fn);
       await waitUntil(() => ours().length === 2, { timeoutMs: 15_000, what: 'the 2 spans the bound kept', seen: () => sb.output().stderr });
-      assert.deepEqual(ours().map((s) => s.attributes['faas.invocation_id']).sort(), results.slice(3).map((r) => r.requestId).sort(), 'the newest two were kept');
+      assert.deepEqual(
+        ours()
+          .map((s) => s.attributes['faas.invocation_id'])
+          .sort(),
+        results
+          .slice(3)
+          .map((r) => r.requestId)
+          .sort(),
+        'the newest two were kept',
+      );
       assert.match(warnings(sb).at(-1), /recovered after \d+ s; 2 held span\(s\) are being sent, 3 span\(s\) were lost while it failed \(dropped by the bound of 2\)/);
     });
   });

@@ -95,7 +95,11 @@ for (const [nodeMajor, ricMajor] of combos) {
             process.kill(-sb.pid, 'SIGCONT');
           }
         }
-        assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], output(sb));
+        assert.deepEqual(
+          results.map((r) => r.ok),
+          [true, true, true, true],
+          output(sb),
+        );
         const spans = spansOf(fn);
         assert.equal(spans.length, 4, `one span per invocation, all at the receiver before the responses\n${output(sb)}`);
         const byRequest = new Map(spans.map((s) => [s.attributes['faas.invocation_id'], s]));
@@ -122,10 +126,17 @@ for (const [nodeMajor, ricMajor] of combos) {
         const fn = `ric-${nodeMajor}-${ricMajor}-cold-${on}`;
         const sb = await sandbox(t, { dir: 'cold-start', handler: 'index.handler', fn, env: on ? { OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE: 'true' } : {} });
         for (let i = 0; i < 2; i++) assert.equal((await sb.invoke({ event: {}, traceId: xray(...TRACES[i]) })).ok, true, output(sb));
-        await waitUntil(() => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === 'otel-xray-datadog/aws-lambda').length >= 2, { timeoutMs: 10_000, what: `${fn} spans` });
+        await waitUntil(() => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === 'otel-xray-datadog/aws-lambda').length >= 2, {
+          timeoutMs: 10_000,
+          what: `${fn} spans`,
+        });
         byFn[on] = receiver.spans.filter((s) => s.resource['faas.name'] === fn);
       }
-      assert.deepEqual(byFn[false].map((s) => s.name).sort(), [`ric-${nodeMajor}-${ricMajor}-cold-false`, `ric-${nodeMajor}-${ricMajor}-cold-false`], 'off: only the invocation spans');
+      assert.deepEqual(
+        byFn[false].map((s) => s.name).sort(),
+        [`ric-${nodeMajor}-${ricMajor}-cold-false`, `ric-${nodeMajor}-${ricMajor}-cold-false`],
+        'off: only the invocation spans',
+      );
       const spans = byFn[true];
       const invocations = spans.filter((s) => s.name === `ric-${nodeMajor}-${ricMajor}-cold-true`);
       const first = invocations.find((s) => s.attributes['faas.coldstart'] === true);
@@ -165,7 +176,11 @@ for (const [nodeMajor, ricMajor] of combos) {
         const sb = await sandbox(t, { dir: 'cjs', handler: 'index.handler', fn, maxConcurrency: 4, workers: 2 });
         const traces = [1, 2, 3, 4].map((n) => [`6b00000000000000000000000000000${n}`, `00000000000000b${n}`]);
         const results = await Promise.all(traces.map((trace, i) => sb.invoke({ event: { n: i }, traceId: xray(...trace) })));
-        assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], output(sb));
+        assert.deepEqual(
+          results.map((r) => r.ok),
+          [true, true, true, true],
+          output(sb),
+        );
         await waitUntil(() => spansOf(fn).length === 4, { timeoutMs: 10_000, what: 'four invocation spans', seen: () => output(sb) });
         for (const [i, result] of results.entries()) {
           const span = spansOf(fn).find((s) => s.attributes['faas.invocation_id'] === result.requestId);

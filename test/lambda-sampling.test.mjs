@@ -25,9 +25,25 @@ const SEGMENT = (n) => `00000000000000c${n}`;
 const active = (n, sampled) => `Root=1-${ROOT(n).slice(0, 8)}-${ROOT(n).slice(8)};Parent=${SEGMENT(n)};Sampled=${sampled}`;
 const rootOnly = (n) => `Root=1-${ROOT(n).slice(0, 8)}-${ROOT(n).slice(8)}`;
 const lineage = (n) => `Root=1-${ROOT(n).slice(0, 8)}-${ROOT(n).slice(8)};Parent=${SEGMENT(n)};Sampled=0;Lineage=a87bd80c:1|68fd508a:5`;
-const apiGateway = (headers) => ({ resource: '/orders', path: '/orders', httpMethod: 'POST', headers, requestContext: { requestId: 'r', stage: 'prod', requestTimeEpoch: Date.now() }, body: '{}' });
+const apiGateway = (headers) => ({
+  resource: '/orders',
+  path: '/orders',
+  httpMethod: 'POST',
+  headers,
+  requestContext: { requestId: 'r', stage: 'prod', requestTimeEpoch: Date.now() },
+  body: '{}',
+});
 const sqsWith = (carrier) => ({
-  Records: [{ messageId: 'm-1', body: '{}', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:orders', attributes: { AWSTraceHeader: active(7, 0) }, messageAttributes: { _datadog: { stringValue: JSON.stringify(carrier), dataType: 'String' } } }],
+  Records: [
+    {
+      messageId: 'm-1',
+      body: '{}',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:orders',
+      attributes: { AWSTraceHeader: active(7, 0) },
+      messageAttributes: { _datadog: { stringValue: JSON.stringify(carrier), dataType: 'String' } },
+    },
+  ],
 });
 
 let opt;
@@ -85,7 +101,14 @@ function invocations() {
     ['not sampled, API Gateway from a dd-trace 6 host', active(5, 0), apiGateway(headers.ddKept), ddParent(headers.ddKept), ddPriority(headers.ddKept), false],
     ['sampled, API Gateway from our host', active(6, 1), apiGateway(headers.ours), BigInt(`0x${SEGMENT(6)}`), 1, true],
     ['PassThrough not sampled, SQS message with _datadog', lineage(7), sqsWith(headers.ddKept), ddParent(headers.ddKept), ddPriority(headers.ddKept), false],
-    ['sampled, API Gateway from a dd-trace 6 host that dropped its trace', active(8, 1), apiGateway(headers.ddRejected), BigInt(`0x${SEGMENT(8)}`), ddPriority(headers.ddRejected), true],
+    [
+      'sampled, API Gateway from a dd-trace 6 host that dropped its trace',
+      active(8, 1),
+      apiGateway(headers.ddRejected),
+      BigInt(`0x${SEGMENT(8)}`),
+      ddPriority(headers.ddRejected),
+      true,
+    ],
   ];
 }
 
@@ -114,7 +137,11 @@ for (const [nodeMajor, ricMajor] of combos) {
     }
 
     const lambdaSpans = (fn) => intake.spans().filter((s) => s.service === fn && s.name === 'aws.lambda');
-    const lambdaHits = (fn) => intake.stats().filter((g) => g.Service === fn && g.Name === 'aws.lambda').reduce((sum, g) => sum + Number(g.Hits), 0);
+    const lambdaHits = (fn) =>
+      intake
+        .stats()
+        .filter((g) => g.Service === fn && g.Name === 'aws.lambda')
+        .reduce((sum, g) => sum + Number(g.Hits), 0);
 
     it('default: every invocation counted in APM stats, parented only on what was recorded, with the documented priority', async (t) => {
       const fn = `sampling-${nodeMajor}`;

@@ -132,7 +132,11 @@ async function runLambda({ lambdaApi, env = {}, invocations = 2 }) {
   assert.equal(r.code, 0, r.stderr);
   const stdout = r.stdout.split('\n');
   const lines = stdout.filter((l) => l.startsWith('{"requestId"')).map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.ok), Array(invocations).fill(true), r.stdout);
+  assert.deepEqual(
+    lines.map((l) => l.ok),
+    Array(invocations).fill(true),
+    r.stdout,
+  );
   const spans = receiver.spans.slice(firstSpan).filter((s) => s.resource['faas.name'] === FN);
   return {
     lines,
@@ -157,7 +161,11 @@ test('moto: the function tags env/service/version and a custom tag are on every 
     assert.equal(span.resource['cloud.platform'], 'aws_lambda', 'detected attributes are kept');
   }
   // The handler makes no calls: anything else would be our own GetFunction (an AWS SDK or HTTP span).
-  assert.deepEqual(spans.filter((s) => s.scope !== 'otel-xray-datadog/aws-lambda').map((s) => `${s.scope} ${s.name}`), [], 'our own API call is not traced');
+  assert.deepEqual(
+    spans.filter((s) => s.scope !== 'otel-xray-datadog/aws-lambda').map((s) => `${s.scope} ${s.name}`),
+    [],
+    'our own API call is not traced',
+  );
   assert.equal(tagDebugLines.length, 1, tagDebugLines.join('\n'));
   assert.match(tagDebugLines[0], /function tags read: /);
   assert.deepEqual(stderrLines, []);
@@ -193,7 +201,11 @@ async function startLambdaApiDouble(behaviour, { delayMs = 0 } = {}) {
       }
       const [status, type, message] =
         behaviour === 'deny'
-          ? [403, 'AccessDeniedException', `User: arn:aws:sts::123456789012:assumed-role/orders-fn-role/orders-fn is not authorized to perform: lambda:GetFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:${FN}`]
+          ? [
+              403,
+              'AccessDeniedException',
+              `User: arn:aws:sts::123456789012:assumed-role/orders-fn-role/orders-fn is not authorized to perform: lambda:GetFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:${FN}`,
+            ]
           : [429, 'TooManyRequestsException', 'Rate exceeded'];
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': 'r-1' });
       res.end(JSON.stringify({ Type: 'User', message }));
@@ -204,7 +216,11 @@ async function startLambdaApiDouble(behaviour, { delayMs = 0 } = {}) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 
@@ -273,7 +289,10 @@ test('throttled, with OTEL_LOG_LEVEL=debug: exactly one debug line says why the 
     const { tagDebugLines, stderrLines } = await runLambda({ lambdaApi: api.url, env: { OTEL_LOG_LEVEL: 'debug' }, invocations: 1 });
     assert.equal(tagDebugLines.length, 1, tagDebugLines.join('\n'));
     assert.match(tagDebugLines[0], /function tags not read \(TooManyRequestsException: Rate exceeded\); using env\/service\/version from the environment/);
-    assert.deepEqual(stderrLines.filter((l) => /function tags/.test(l)), []);
+    assert.deepEqual(
+      stderrLines.filter((l) => /function tags/.test(l)),
+      [],
+    );
   } finally {
     await api.close();
   }

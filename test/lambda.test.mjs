@@ -34,7 +34,13 @@ async function runLambda({ fn, dir = 'cjs', handler = 'index.handler', preload =
     }),
   });
   assert.equal(r.code, 0, r.stderr);
-  return { lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l)), stderr: r.stderr };
+  return {
+    lines: r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    stderr: r.stderr,
+  };
 }
 
 const invocationSpans = (fn) => receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === 'otel-xray-datadog/aws-lambda');
@@ -56,7 +62,10 @@ for (const variant of [
         { event: {}, traceHeader: xrayEnv('6000000000000000aaaaaaaaaaaaaaaa', '1111111111111111') },
       ],
     });
-    assert.deepEqual(lines.map((l) => l.ok), [true, true]);
+    assert.deepEqual(
+      lines.map((l) => l.ok),
+      [true, true],
+    );
     const spans = invocationSpans(fn);
     assert.equal(spans.length, 2, 'one span per invocation, already at the receiver');
     const [first, second] = spans.sort((x, y) => x.attributes['faas.invocation_id'].localeCompare(y.attributes['faas.invocation_id']));
@@ -99,7 +108,10 @@ test('Sampled=0 in _X_AMZN_TRACE_ID: exported all the same, as the root of its o
 
   // The strict mode of earlier releases: what X-Ray did not sample is not exported.
   await runLambda({ fn: 'fn-unsampled-strict', invocations, env: { OTEL_XRAY_DD_LAMBDA_SAMPLING: 'xray' } });
-  assert.deepEqual(invocationSpans('fn-unsampled-strict').map((s) => s.attributes['faas.invocation_id']), ['req-2']);
+  assert.deepEqual(
+    invocationSpans('fn-unsampled-strict').map((s) => s.attributes['faas.invocation_id']),
+    ['req-2'],
+  );
 });
 
 test('handler errors: the span records the exception and error status; the runtime still sees the error', async () => {
@@ -114,7 +126,10 @@ test('handler errors: the span records the exception and error status; the runti
     assert.match(lines[0].error, /failed/);
     const [span] = invocationSpans(fn);
     assert.equal(span.status.code, 2, `${fn}: status ERROR`);
-    assert.ok(span.events.some((e) => e.name === 'exception'), `${fn}: exception event recorded`);
+    assert.ok(
+      span.events.some((e) => e.name === 'exception'),
+      `${fn}: exception event recorded`,
+    );
   }
 });
 
@@ -157,12 +172,15 @@ test('a collector that never answers: no invocation waits for its answer, and on
         { event: {}, traceHeader: xrayEnv(ROOT, '53995c3f42cd8ada') },
       ],
     });
-    assert.deepEqual(lines.map((l) => l.ok), [true, true, true]);
+    assert.deepEqual(
+      lines.map((l) => l.ok),
+      [true, true, true],
+    );
     for (const line of lines) assert.ok(line.tookMs < 1500, `invocation took ${line.tookMs} ms with a 200 ms flush budget`);
     const warnings = stderr.split('\n').filter((l) => l.includes('otel-xray-datadog:'));
     assert.equal(warnings.length, 1, `one diagnostic, not one per invocation:\n${stderr}`);
     assert.match(warnings[0], /has 2 requests waiting for an answer/);
-    assert.equal(hanging.requests.length, 3, 'two requests left waiting, then the third invocation\'s span goes alone in the background');
+    assert.equal(hanging.requests.length, 3, "two requests left waiting, then the third invocation's span goes alone in the background");
   } finally {
     await hanging.close();
   }

@@ -60,10 +60,13 @@ test('the layer zip has the layout Lambda expects, with an executable wrapper', 
 for (const dir of ['cjs', 'esm']) {
   test(`exec wrapper + bundled preload trace a ${dir} handler joined to the X-Ray segment`, async () => {
     const fn = `layer-${dir}`;
-    const r = await viaWrapper(path.join(fixtures, 'lambda-runtime.mjs'), lambdaEnv(fn, dir, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      INVOCATIONS: JSON.stringify([{ event: {}, traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' }]),
-    }));
+    const r = await viaWrapper(
+      path.join(fixtures, 'lambda-runtime.mjs'),
+      lambdaEnv(fn, dir, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        INVOCATIONS: JSON.stringify([{ event: {}, traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' }]),
+      }),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'no diagnostics on a healthy cold start');
     const line = JSON.parse(r.stdout.trim());
@@ -87,7 +90,13 @@ test('host service -> Lambda function (layer) is one Datadog trace with one env,
     });
     let fnStderr = '';
     fnProc.stderr.on('data', (d) => (fnStderr += d));
-    started.push(() => new Promise((r) => { fnProc.once('close', r); fnProc.kill('SIGTERM'); }));
+    started.push(
+      () =>
+        new Promise((r) => {
+          fnProc.once('close', r);
+          fnProc.kill('SIGTERM');
+        }),
+    );
     const fnPort = await new Promise((resolve, reject) => {
       let out = '';
       fnProc.stdout.on('data', (d) => {
@@ -98,19 +107,33 @@ test('host service -> Lambda function (layer) is one Datadog trace with one env,
       fnProc.on('close', (code) => reject(new Error(`function exited ${code}`)));
     });
     const host = await startNode(['--require', registerCjs, path.join(fixtures, 'http-service.cjs')], {
-      env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: 'joined-host', DD_ENV: 'shared', DOWNSTREAM_URL: `http://127.0.0.1:${fnPort}/orders` }),
+      env: cleanEnv({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        DD_SERVICE: 'joined-host',
+        DD_ENV: 'shared',
+        DOWNSTREAM_URL: `http://127.0.0.1:${fnPort}/orders`,
+      }),
     });
     started.push(() => host.stop());
     assert.equal((await fetch(`http://127.0.0.1:${host.match[1]}/call`)).status, 200);
 
-    const spans = await intake.waitFor(() => {
-      const all = intake.spans();
-      const fnSpan = all.find((s) => s.service === 'joined-fn');
-      const client = all.find((s) => s.service === 'joined-host' && s.meta['span.kind'] === 'client');
-      return fnSpan && client ? { fnSpan, client } : undefined;
-    }, 30_000, 'host client span and function span').catch((e) => { throw new Error(`${e.message}; spans: ${JSON.stringify(intake.spans().map((s) => [s.service, s.name, s.resource]))}; function stderr: ${fnStderr}`); });
+    const spans = await intake
+      .waitFor(
+        () => {
+          const all = intake.spans();
+          const fnSpan = all.find((s) => s.service === 'joined-fn');
+          const client = all.find((s) => s.service === 'joined-host' && s.meta['span.kind'] === 'client');
+          return fnSpan && client ? { fnSpan, client } : undefined;
+        },
+        30_000,
+        'host client span and function span',
+      )
+      .catch((e) => {
+        throw new Error(`${e.message}; spans: ${JSON.stringify(intake.spans().map((s) => [s.service, s.name, s.resource]))}; function stderr: ${fnStderr}`);
+      });
     assert.equal(spans.fnSpan.traceID, spans.client.traceID, 'one Datadog trace id');
-    assert.equal(spans.fnSpan.parentID, spans.client.spanID, 'the invocation is a child of the host\'s client span');
+    assert.equal(spans.fnSpan.parentID, spans.client.spanID, "the invocation is a child of the host's client span");
     assert.equal(spans.fnSpan.payloadEnv, 'shared');
     assert.equal(spans.client.payloadEnv, 'shared');
   } finally {

@@ -44,14 +44,22 @@ async function newQueue(name) {
 
 async function consume(fn, event, traceHeader) {
   const { lines, stderr } = await runLambda({ fn, otlpUrl: collector.otlpUrl, invocations: [{ event, traceHeader }], env: viaCollector });
-  assert.deepEqual(lines.map((l) => l.ok), [true], stderr);
+  assert.deepEqual(
+    lines.map((l) => l.ok),
+    [true],
+    stderr,
+  );
 }
 
 const intakeSpans = (predicate, count, what) =>
-  intake.waitFor(() => {
-    const found = intake.spans().filter(predicate);
-    return found.length >= count ? found : undefined;
-  }, 30_000, what);
+  intake.waitFor(
+    () => {
+      const found = intake.spans().filter(predicate);
+      return found.length >= count ? found : undefined;
+    },
+    30_000,
+    what,
+  );
 
 /** A span's links as Datadog got them: the payload's span links, else the `_dd.span_links` tag. */
 function linksOf(span) {
@@ -61,7 +69,7 @@ function linksOf(span) {
   return JSON.parse(tag).map((l) => ({ traceId: BigInt(`0x${l.trace_id}`), spanId: BigInt(`0x${l.span_id}`), attributes: l.attributes ?? {} }));
 }
 
-test('one SQS message: Datadog shows one trace, aws_sqs.send -> aws.sqs (the queue\'s hop) -> aws.lambda (function name) -> aws_sqs.process (queue)', async () => {
+test("one SQS message: Datadog shows one trace, aws_sqs.send -> aws.sqs (the queue's hop) -> aws.lambda (function name) -> aws_sqs.process (queue)", async () => {
   const queue = await newQueue('dd-orders');
   await runProducer({
     calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'order' } }],
@@ -75,7 +83,7 @@ test('one SQS message: Datadog shows one trace, aws_sqs.send -> aws.sqs (the que
   const [producer] = await intakeSpans((s) => s.service === 'orders-api' && s.name === 'aws_sqs.send', 1, 'the producer span');
   const [invocation] = await intakeSpans((s) => s.service === 'orders-worker' && s.name === 'aws.lambda', 1, 'the invocation span');
   const [consumer] = await intakeSpans((s) => s.service === 'orders-worker' && s.name === 'aws_sqs.process', 1, 'the consumer span');
-  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, 'the queue\'s hop');
+  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, "the queue's hop");
   assert.equal(producer.resource, queue.name);
   assert.equal(producer.meta['span.kind'], 'producer');
   assert.equal(invocation.resource, 'orders-worker');
@@ -92,7 +100,7 @@ test('one SQS message: Datadog shows one trace, aws_sqs.send -> aws.sqs (the que
   assert.equal(invocation.meta['otel.trace_id'], producer.meta['otel.trace_id']);
 });
 
-test('a batch of 10 under an X-Ray segment: the consumer span\'s 10 links reach Datadog, one per producer span', async (t) => {
+test("a batch of 10 under an X-Ray segment: the consumer span's 10 links reach Datadog, one per producer span", async (t) => {
   const queue = await newQueue('dd-batch');
   const calls = Array.from({ length: 10 }, (_, i) => ({ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: `m${i}` } }));
   await runProducer({ calls, endpoint: moto.url, otlpUrl: collector.otlpUrl, service: 'batch-api', env: viaCollector });
@@ -103,20 +111,20 @@ test('a batch of 10 under an X-Ray segment: the consumer span\'s 10 links reach 
   const producers = await intakeSpans((s) => s.service === 'batch-api' && s.name === 'aws_sqs.send', 10, 'ten producer spans');
   const [invocation] = await intakeSpans((s) => s.service === 'batch-worker' && s.name === 'aws.lambda', 1, 'the invocation span');
   const [consumer] = await intakeSpans((s) => s.service === 'batch-worker' && s.name === 'aws_sqs.process', 1, 'the consumer span');
-  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, 'the queue\'s hop (drawn from the first record, as Datadog\'s library draws a batch)');
+  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, "the queue's hop (drawn from the first record, as Datadog's library draws a batch)");
   assert.equal(invocation.traceID, lower64(segment.traceId), 'the invocation stays in the X-Ray trace');
   assert.equal(hop.parentID, BigInt(`0x${segment.spanId}`));
   assert.equal(invocation.parentID, hop.spanID);
   assert.equal(consumer.metrics['messaging.batch.message_count'] ?? Number(consumer.meta['messaging.batch.message_count']), 10);
   const links = linksOf(consumer);
-  t.diagnostic(`links arrived as ${consumer.spanLinks?.length ? 'the payload\'s span links' : '_dd.span_links'} (${(consumer.meta['_dd.span_links'] ?? '').length} bytes of tag)`);
+  t.diagnostic(`links arrived as ${consumer.spanLinks?.length ? "the payload's span links" : '_dd.span_links'} (${(consumer.meta['_dd.span_links'] ?? '').length} bytes of tag)`);
   assert.equal(links.length, 10, `links: ${JSON.stringify(consumer.meta['_dd.span_links'] ?? consumer.spanLinks, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
   const expected = producers.map((p) => `${p.meta['otel.trace_id']}/${p.spanID}`).sort();
   const got = links.map((l) => `${l.traceId.toString(16).padStart(32, '0')}/${l.spanId}`).sort();
   assert.deepEqual(got, expected, 'each link names a producer span (128-bit trace id, span id)');
 });
 
-test('dd-trace producer -> SQS (`_datadog`) -> our Lambda consumer: one Datadog trace, the invocation under dd-trace\'s span', async () => {
+test("dd-trace producer -> SQS (`_datadog`) -> our Lambda consumer: one Datadog trace, the invocation under dd-trace's span", async () => {
   const queue = await newQueue('dd-from-ddtrace');
   const r = await runNode(['--require', 'dd-trace/init', path.join(fixtures, 'messaging-producer.cjs')], {
     env: cleanEnv(
@@ -138,9 +146,9 @@ test('dd-trace producer -> SQS (`_datadog`) -> our Lambda consumer: one Datadog 
   assert.deepEqual(Object.keys(messages[0].MessageAttributes), ['_datadog'], 'dd-trace wrote one `_datadog` attribute');
   await consume('from-ddtrace-worker', sqsEvent(messages, queue.arn));
   const [invocation] = await intakeSpans((s) => s.service === 'from-ddtrace-worker' && s.name === 'aws.lambda', 1, 'our invocation span');
-  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, 'the queue\'s hop');
+  const [hop] = await intakeSpans((s) => s.name === 'aws.sqs' && s.resource === queue.name, 1, "the queue's hop");
   assert.equal(invocation.traceID, BigInt.asUintN(64, ddSend.trace_id), 'same Datadog trace id');
-  assert.equal(hop.parentID, BigInt.asUintN(64, ddSend.span_id), 'the queue\'s hop is a child of dd-trace\'s SendMessage span');
+  assert.equal(hop.parentID, BigInt.asUintN(64, ddSend.span_id), "the queue's hop is a child of dd-trace's SendMessage span");
   assert.equal(invocation.parentID, hop.spanID, 'our invocation follows the hop');
   assert.equal(invocation.meta['otel.trace_id'].slice(0, 16), ddSend.meta['_dd.p.tid'], 'same 128-bit trace id');
 });

@@ -183,7 +183,12 @@ for (const major of MAJORS) {
         ['Kinesis -> Lambda', 'kinesis', kinesisEvent(Records, d.streamArn, kinesisPut.ShardId)],
       ];
       const fn = `${label}-worker`;
-      const { lines, stderr } = await runLambda({ fn, otlpUrl: collector.otlpUrl, invocations: invocations.map(([, , event]) => ({ event })), env: { ...viaCollector, OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false' } }); // the hop in between: messaging-datadog.test.mjs
+      const { lines, stderr } = await runLambda({
+        fn,
+        otlpUrl: collector.otlpUrl,
+        invocations: invocations.map(([, , event]) => ({ event })),
+        env: { ...viaCollector, OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false' },
+      }); // the hop in between: messaging-datadog.test.mjs
       assert.deepEqual(
         lines.map((l) => l.ok),
         invocations.map(() => true),

@@ -59,8 +59,17 @@ async function producerSpans(results) {
 /** Runs one invocation of `event`; resolves its invocation span and consumer span (if any). */
 async function consume(fn, event, { traceHeader, clientContext, env } = {}) {
   // The context's journey, not the managed service's hop in between (drawn and tested in messaging-datadog.test.mjs).
-  const { lines, stderr } = await runLambda({ fn, otlpUrl: receiver.url, invocations: [{ event, traceHeader, clientContext }], env: { OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false', ...env } });
-  assert.deepEqual(lines.map((l) => l.ok), [true], stderr);
+  const { lines, stderr } = await runLambda({
+    fn,
+    otlpUrl: receiver.url,
+    invocations: [{ event, traceHeader, clientContext }],
+    env: { OTEL_XRAY_DD_LAMBDA_INFERRED_SPANS: 'false', ...env },
+  });
+  assert.deepEqual(
+    lines.map((l) => l.ok),
+    [true],
+    stderr,
+  );
   const mine = receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === LAMBDA_SCOPE);
   const invocation = mine.find((s) => s.kind === 2);
   const consumer = mine.find((s) => s.kind === 5);
@@ -73,14 +82,18 @@ const idsOf = (span) => ({ traceId: span.traceId, spanId: span.spanId });
 const linkIds = (span) => span.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId }));
 const parentOf = (span) => ({ traceId: span.traceId, spanId: span.parentSpanId });
 
-test('SQS, one message: the invocation is the producer span\'s child (one trace); with an X-Ray env context it wins and the message is a link', async () => {
+test("SQS, one message: the invocation is the producer span's child (one trace); with an X-Ray env context it wins and the message is a link", async () => {
   const queue = await newQueue();
-  const [result] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'one' } }], endpoint: moto.url, otlpUrl: receiver.url });
+  const [result] = await runProducer({
+    calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'one' } }],
+    endpoint: moto.url,
+    otlpUrl: receiver.url,
+  });
   const [producer] = await producerSpans([result]);
   const event = sqsEvent(await drainQueue(sqsClient, queue.url, 1), queue.arn);
 
   const alone = await consume('sqs-one', event);
-  assert.deepEqual(parentOf(alone.invocation), idsOf(producer), 'no X-Ray context: the message\'s context is the parent');
+  assert.deepEqual(parentOf(alone.invocation), idsOf(producer), "no X-Ray context: the message's context is the parent");
   assert.equal(alone.invocation.attributes['faas.trigger'], 'pubsub');
   assert.equal(alone.consumer.name, `${queue.name} process`);
   assert.equal(alone.consumer.attributes['messaging.system'], 'aws_sqs');
@@ -136,7 +149,12 @@ test('SQS batch of 10 from 10 producers: 10 links, each to its producer span; th
 
 test('SQS, Datadog injection on the producer: `_datadog` is read; the message context parents the invocation', async () => {
   const queue = await newQueue();
-  const [result] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'dd' } }], endpoint: moto.url, otlpUrl: receiver.url, env: DD_ON });
+  const [result] = await runProducer({
+    calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'dd' } }],
+    endpoint: moto.url,
+    otlpUrl: receiver.url,
+    env: DD_ON,
+  });
   const [producer] = await producerSpans([result]);
   const messages = await drainQueue(sqsClient, queue.url, 1);
   // Only the `_datadog` carrier: AWSTraceHeader removed to show that one is enough.
@@ -155,18 +173,36 @@ test('SNS -> Lambda, SNS -> SQS enveloped and raw: the publisher span parents ea
   snsClient.destroy();
   const topicName = TopicArn.split(':').at(-1);
 
-  for (const [label, env] of [['w3c', {}], ['datadog', DD_ON]]) {
-    const [result] = await runProducer({ calls: [{ client: 'SNS', command: 'Publish', input: { TopicArn, Message: `hello ${label}` } }], endpoint: moto.url, otlpUrl: receiver.url, env });
+  for (const [label, env] of [
+    ['w3c', {}],
+    ['datadog', DD_ON],
+  ]) {
+    const [result] = await runProducer({
+      calls: [{ client: 'SNS', command: 'Publish', input: { TopicArn, Message: `hello ${label}` } }],
+      endpoint: moto.url,
+      otlpUrl: receiver.url,
+      env,
+    });
     const [producer] = await producerSpans([result]);
     const envelopes = await drainQueue(sqsClient, enveloped.url, 1);
     // moto 5.2.1 fails ReceiveMessage on a raw-delivered Binary attribute (it hashes the base64
     // text): the Datadog case's raw record is built from the envelope, as raw delivery makes it.
     const rawMessages =
       label === 'datadog'
-        ? envelopes.map((m) => ({ ...m, Body: JSON.parse(m.Body).Message, MessageAttributes: { _datadog: { DataType: 'Binary', BinaryValue: Buffer.from(JSON.parse(m.Body).MessageAttributes._datadog.Value, 'base64') } } }))
+        ? envelopes.map((m) => ({
+            ...m,
+            Body: JSON.parse(m.Body).Message,
+            MessageAttributes: { _datadog: { DataType: 'Binary', BinaryValue: Buffer.from(JSON.parse(m.Body).MessageAttributes._datadog.Value, 'base64') } },
+          }))
         : await drainQueue(sqsClient, raw.url, 1);
 
-    const direct = await consume(`sns-${label}`, snsEvent(envelopes.map((m) => JSON.parse(m.Body)), SubscriptionArn));
+    const direct = await consume(
+      `sns-${label}`,
+      snsEvent(
+        envelopes.map((m) => JSON.parse(m.Body)),
+        SubscriptionArn,
+      ),
+    );
     assert.deepEqual(parentOf(direct.invocation), idsOf(producer), `${label}: SNS -> Lambda`);
     assert.equal(direct.consumer.name, `${topicName} process`);
     assert.equal(direct.consumer.attributes['messaging.system'], 'aws.sns');
@@ -238,9 +274,13 @@ test('Kinesis (producer opted in) -> GetRecords -> Lambda: one record parents, t
   assert.deepEqual(linkIds(two.consumer), producers.map(idsOf));
 });
 
-test('direct invoke: the caller\'s ClientContext.custom parents the invocation (no consumer span)', async () => {
+test("direct invoke: the caller's ClientContext.custom parents the invocation (no consumer span)", async () => {
   const before = proxy.requests.length;
-  const [result] = await runProducer({ calls: [{ client: 'Lambda', command: 'Invoke', input: { FunctionName: 'invoked-fn', Payload: '{"a":1}' } }], endpoint: proxy.url, otlpUrl: receiver.url });
+  const [result] = await runProducer({
+    calls: [{ client: 'Lambda', command: 'Invoke', input: { FunctionName: 'invoked-fn', Payload: '{"a":1}' } }],
+    endpoint: proxy.url,
+    otlpUrl: receiver.url,
+  });
   const [producer] = await producerSpans([result]);
   const [request] = proxy.requests.slice(before).filter((r) => r.path.includes('/invocations'));
   // What the runtime hands the handler as context.clientContext.
@@ -254,7 +294,7 @@ test('direct invoke: the caller\'s ClientContext.custom parents the invocation (
   assert.deepEqual(linkIds(withXray.invocation), [idsOf(producer)], 'the caller is linked from the invocation span');
 });
 
-test('under AWS\'s runtime client (nodejs24.x: Node 24, aws-lambda-ric 4.x, the layer): an SQS message and a direct invoke parent their invocations', async (t) => {
+test("under AWS's runtime client (nodejs24.x: Node 24, aws-lambda-ric 4.x, the layer): an SQS message and a direct invoke parent their invocations", async (t) => {
   prepareRuntime(24, 4);
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
   const opt = fs.mkdtempSync(path.join(os.tmpdir(), 'layer-opt-'));
@@ -290,12 +330,18 @@ test('under AWS\'s runtime client (nodejs24.x: Node 24, aws-lambda-ric 4.x, the 
   // The runtime API passes the client context as Lambda does: the base64 header the caller's SDK sent.
   const invokeResult = await sb.invoke({ event: JSON.parse(request.body), clientContext: Buffer.from(request.headers['x-amz-client-context'], 'base64').toString('utf8') });
   assert.deepEqual([sqsResult.ok, invokeResult.ok], [true, true], `${sb.output().stdout}\n${sb.output().stderr}`);
-  const invocations = await waitUntil(() => {
-    const found = receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === LAMBDA_SCOPE && s.kind === 2);
-    return found.length === 2 ? found : undefined;
-  }, { timeoutMs: 10_000, what: 'two invocation spans' });
+  const invocations = await waitUntil(
+    () => {
+      const found = receiver.spans.filter((s) => s.resource['faas.name'] === fn && s.scope === LAMBDA_SCOPE && s.kind === 2);
+      return found.length === 2 ? found : undefined;
+    },
+    { timeoutMs: 10_000, what: 'two invocation spans' },
+  );
   const byRequest = (r) => invocations.find((s) => s.attributes['faas.invocation_id'] === r.requestId);
   assert.deepEqual(parentOf(byRequest(sqsResult)), idsOf(sendSpan));
   assert.deepEqual(parentOf(byRequest(invokeResult)), idsOf(invokeSpan));
-  assert.ok(receiver.spans.some((s) => s.kind === 5 && s.parentSpanId === byRequest(sqsResult).spanId && s.name === `${queue.name} process`), 'the consumer span');
+  assert.ok(
+    receiver.spans.some((s) => s.kind === 5 && s.parentSpanId === byRequest(sqsResult).spanId && s.name === `${queue.name} process`),
+    'the consumer span',
+  );
 });

@@ -22,7 +22,10 @@ before(async () => {
   moto = await startMoto();
   proxy = await startRecordingProxy(moto.url, {
     // Lambda Invoke: moto would run the function in Docker; the proxy answers as Lambda does.
-    answer: (r) => (/\/functions\/[^/]+\/invocations/.test(r.path) ? { status: 200, headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, body: '"ok"' } : undefined),
+    answer: (r) =>
+      /\/functions\/[^/]+\/invocations/.test(r.path)
+        ? { status: 200, headers: { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' }, body: '"ok"' }
+        : undefined,
   });
   // Through the proxy: SQS clients send to the host in the queue URL, which moto names after the request's.
   sqsClient = client(sqs, 'SQS', proxy.url);
@@ -61,7 +64,7 @@ test('SQS SendMessage: a producer span; the request and the message carry it (tr
     endpoint: proxy.url,
     otlpUrl: receiver.url,
   });
-  assert.equal(result.inputUnchanged, true, 'the app\'s input object was not modified');
+  assert.equal(result.inputUnchanged, true, "the app's input object was not modified");
   const span = await spansOf(result);
   assert.equal(span.kind, 4, 'PRODUCER');
   assert.equal(span.name, `${queue.name} send`);
@@ -80,7 +83,12 @@ test('SQS SendMessage: a producer span; the request and the message carry it (tr
 
 test('SQS with Datadog injection on: one `_datadog` JSON attribute, as dd-trace writes it', async () => {
   const queue = await newQueue();
-  const [result] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'dd' } }], endpoint: proxy.url, otlpUrl: receiver.url, env: DD_ON });
+  const [result] = await runProducer({
+    calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'dd' } }],
+    endpoint: proxy.url,
+    otlpUrl: receiver.url,
+    env: DD_ON,
+  });
   const span = await spansOf(result);
   const [message] = await drainQueue(sqsClient, queue.url, 1);
   assert.deepEqual(Object.keys(message.MessageAttributes), ['_datadog']);
@@ -150,12 +158,27 @@ test('SNS Publish / PublishBatch: producer spans; traceparent (default) or one B
   const results = await runProducer({
     calls: [
       { client: 'SNS', command: 'Publish', input: { TopicArn, Message: 'plain' } },
-      { client: 'SNS', command: 'PublishBatch', input: { TopicArn, PublishBatchRequestEntries: [{ Id: '1', Message: 'batch-a' }, { Id: '2', Message: 'batch-b' }] } },
+      {
+        client: 'SNS',
+        command: 'PublishBatch',
+        input: {
+          TopicArn,
+          PublishBatchRequestEntries: [
+            { Id: '1', Message: 'batch-a' },
+            { Id: '2', Message: 'batch-b' },
+          ],
+        },
+      },
     ],
     endpoint: proxy.url,
     otlpUrl: receiver.url,
   });
-  const [ddResult] = await runProducer({ calls: [{ client: 'SNS', command: 'Publish', input: { TopicArn, Message: 'dd' } }], endpoint: proxy.url, otlpUrl: receiver.url, env: DD_ON });
+  const [ddResult] = await runProducer({
+    calls: [{ client: 'SNS', command: 'Publish', input: { TopicArn, Message: 'dd' } }],
+    endpoint: proxy.url,
+    otlpUrl: receiver.url,
+    env: DD_ON,
+  });
   const [publish, batch, dd] = await Promise.all([...results, ddResult].map(spansOf));
   for (const span of [publish, batch, dd]) {
     assert.equal(span.kind, 4, `${span.name}: PRODUCER`);
@@ -192,12 +215,12 @@ test('EventBridge PutEvents: a producer span; detail unchanged unless OTEL_XRAY_
   assert.equal(plainSpan.name, 'default send');
   assert.equal(plainSpan.attributes['messaging.system'], 'aws.eventbridge');
   const events = Object.fromEntries((await drainQueue(sqsClient, queue.url, 2)).map((m) => JSON.parse(m.Body)).map((e) => [e.detail.n, e]));
-  assert.deepEqual(Object.keys(events[1].detail), ['n', 'amount'], 'not opted in: the detail is the app\'s');
+  assert.deepEqual(Object.keys(events[1].detail), ['n', 'amount'], "not opted in: the detail is the app's");
   assert.deepEqual(Object.keys(events[2].detail).sort(), ['_datadog', 'big', 'n']);
   assert.equal(parseTraceparent(events[2].detail._datadog.traceparent)?.spanId, optedSpan.spanId);
   const [request] = requestsFor('AWSEvents.PutEvents').filter((r) => r.body.includes('12345678901234567890') && r.body.includes('_datadog'));
-  assert.ok(JSON.parse(request.body).Entries[0].Detail.endsWith('"n":2,"big":12345678901234567890}'), 'the app\'s JSON text is kept as written (no number re-serialization)');
-  assert.equal(parseXray(JSON.parse(request.body).Entries[0].TraceHeader)?.spanId, optedSpan.spanId, 'the entry\'s TraceHeader is our span');
+  assert.ok(JSON.parse(request.body).Entries[0].Detail.endsWith('"n":2,"big":12345678901234567890}'), "the app's JSON text is kept as written (no number re-serialization)");
+  assert.equal(parseXray(JSON.parse(request.body).Entries[0].TraceHeader)?.spanId, optedSpan.spanId, "the entry's TraceHeader is our span");
 });
 
 test('Kinesis PutRecord(s): producer spans; data unchanged unless OTEL_XRAY_DD_KINESIS_INJECT=true, then JSON records get _datadog', async () => {
@@ -206,7 +229,17 @@ test('Kinesis PutRecord(s): producer spans; data unchanged unless OTEL_XRAY_DD_K
   await kClient.send(new kinesis.CreateStreamCommand({ StreamName, ShardCount: 1 }));
   const calls = [
     { client: 'Kinesis', command: 'PutRecord', input: { StreamName, PartitionKey: 'k', Data: '{"n":1}' } },
-    { client: 'Kinesis', command: 'PutRecords', input: { StreamName, Records: [{ PartitionKey: 'k', Data: '{"n":2}' }, { PartitionKey: 'k', Data: 'not json' }] } },
+    {
+      client: 'Kinesis',
+      command: 'PutRecords',
+      input: {
+        StreamName,
+        Records: [
+          { PartitionKey: 'k', Data: '{"n":2}' },
+          { PartitionKey: 'k', Data: 'not json' },
+        ],
+      },
+    },
   ];
   const plain = await runProducer({ calls, endpoint: proxy.url, otlpUrl: receiver.url });
   const opted = await runProducer({ calls, endpoint: proxy.url, otlpUrl: receiver.url, env: { OTEL_XRAY_DD_KINESIS_INJECT: 'true' } });
@@ -221,14 +254,14 @@ test('Kinesis PutRecord(s): producer spans; data unchanged unless OTEL_XRAY_DD_K
   const { Records } = await kClient.send(new kinesis.GetRecordsCommand({ ShardIterator }));
   kClient.destroy();
   const data = Records.map((r) => Buffer.from(r.Data).toString('utf8'));
-  assert.deepEqual(data.slice(0, 3), ['{"n":1}', '{"n":2}', 'not json'], 'not opted in: the records are the app\'s');
+  assert.deepEqual(data.slice(0, 3), ['{"n":1}', '{"n":2}', 'not json'], "not opted in: the records are the app's");
   assert.equal(parseTraceparent(JSON.parse(data[3])._datadog.traceparent)?.spanId, spans[2].spanId);
   assert.equal(JSON.parse(data[3]).n, 1);
   assert.equal(parseTraceparent(JSON.parse(data[4])._datadog.traceparent)?.spanId, spans[3].spanId);
   assert.equal(data[5], 'not json', 'a record that is not a JSON object is never changed');
 });
 
-test('Lambda Invoke: the context in ClientContext.custom, the caller\'s own custom keys kept; too long -> unchanged', async () => {
+test("Lambda Invoke: the context in ClientContext.custom, the caller's own custom keys kept; too long -> unchanged", async () => {
   const callerContext = Buffer.from(JSON.stringify({ custom: { tenant: 't-1' }, env: { locale: 'en' } })).toString('base64');
   const huge = Buffer.from(JSON.stringify({ custom: { blob: 'x'.repeat(2600) } })).toString('base64');
   const before = proxy.requests.length;
@@ -260,14 +293,35 @@ test('Lambda Invoke: the context in ClientContext.custom, the caller\'s own cust
 test('a host consumer (ReceiveMessage): the receive span links every message with a context, `_datadog` and the X-Ray header included', async () => {
   const queue = await newQueue();
   // One message with `_datadog` (Datadog injection), one with traceparent, one sent without tracing.
-  const [withDatadog] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'a' } }], endpoint: proxy.url, otlpUrl: receiver.url, env: DD_ON });
-  const [withW3c] = await runProducer({ calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'b' } }], endpoint: proxy.url, otlpUrl: receiver.url });
+  const [withDatadog] = await runProducer({
+    calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'a' } }],
+    endpoint: proxy.url,
+    otlpUrl: receiver.url,
+    env: DD_ON,
+  });
+  const [withW3c] = await runProducer({
+    calls: [{ client: 'SQS', command: 'SendMessage', input: { QueueUrl: queue.url, MessageBody: 'b' } }],
+    endpoint: proxy.url,
+    otlpUrl: receiver.url,
+  });
   await sqsClient.send(new sqs.SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'untraced' }));
   // An X-Ray-traced sender (its header only): linked when X-Ray sampled it, not otherwise.
   const xraySampled = { traceId: '6e000000000000000000000000000001', spanId: '00000000000000e1' };
   const xrayHeader = (sampled, id) => `Root=1-${id.traceId.slice(0, 8)}-${id.traceId.slice(8)};Parent=${id.spanId};Sampled=${sampled}`;
-  await sqsClient.send(new sqs.SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x-ray', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: xrayHeader(1, xraySampled) } } }));
-  await sqsClient.send(new sqs.SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'x-ray unsampled', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: xrayHeader(0, { traceId: '6e000000000000000000000000000002', spanId: '00000000000000e2' }) } } }));
+  await sqsClient.send(
+    new sqs.SendMessageCommand({
+      QueueUrl: queue.url,
+      MessageBody: 'x-ray',
+      MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: xrayHeader(1, xraySampled) } },
+    }),
+  );
+  await sqsClient.send(
+    new sqs.SendMessageCommand({
+      QueueUrl: queue.url,
+      MessageBody: 'x-ray unsampled',
+      MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: xrayHeader(0, { traceId: '6e000000000000000000000000000002', spanId: '00000000000000e2' }) } },
+    }),
+  );
   const producers = [await spansOf(withDatadog), await spansOf(withW3c), xraySampled];
   const [received] = await runProducer({
     calls: [{ client: 'SQS', command: 'ReceiveMessage', input: { QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 } }],

@@ -34,7 +34,10 @@ test('the tarball ships the build, not the sources or tests', () => {
   assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), 'no sources or tests');
 });
 
-for (const [flag, file, span] of [['--require', 'app.cjs', 'packaged-work'], ['--import', 'app.mjs', 'packaged-work-esm']]) {
+for (const [flag, file, span] of [
+  ['--require', 'app.cjs', 'packaged-work'],
+  ['--import', 'app.mjs', 'packaged-work-esm'],
+]) {
   test(`installed package works with ${flag} otel-xray-datadog/register; service defaults to the app's package name`, async () => {
     const r = await runNode([flag, 'otel-xray-datadog/register', file], { cwd: app, env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }) });
     assert.equal(r.code, 0, r.stderr);

@@ -13,8 +13,7 @@ before(async () => {
 });
 after(() => receiver.close());
 
-const tracedEnv = (extra) =>
-  cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...extra });
+const tracedEnv = (extra) => cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', ...extra });
 
 async function get(url, headers = {}) {
   const res = await fetch(url, { headers });
@@ -32,9 +31,9 @@ test('CJS and ESM services traced by the preload form one X-Ray trace across an 
     const before = Math.floor(Date.now() / 1000);
     const { status, body } = await get(`http://127.0.0.1:${upstream.match[1]}/call`);
     assert.equal(status, 200);
-    const spans = await receiver.waitFor((all) =>
-      all.some((s) => s.resource['service.name'] === 'svc-b' && s.kind === 2) &&
-      all.filter((s) => s.resource['service.name'] === 'svc-a').length >= 2);
+    const spans = await receiver.waitFor(
+      (all) => all.some((s) => s.resource['service.name'] === 'svc-b' && s.kind === 2) && all.filter((s) => s.resource['service.name'] === 'svc-a').length >= 2,
+    );
 
     const aServer = spans.find((s) => s.resource['service.name'] === 'svc-a' && s.kind === 2);
     const aClient = spans.find((s) => s.resource['service.name'] === 'svc-a' && s.kind === 3);
@@ -82,11 +81,19 @@ test('an incoming X-Amzn-Trace-Id (Root + Parent) becomes the parent of the serv
 test('a malformed X-Amzn-Trace-Id starts a new trace and the request still succeeds', async () => {
   const svc = await startNode(['--require', registerCjs, path.join(fixtures, 'http-service.cjs')], { env: tracedEnv({ DD_SERVICE: 'xray-bad' }) });
   try {
-    for (const header of ['Root=garbage;Parent=zz', 'Root=1-5759e988-bd862e3fe1be46a99427279;Parent=53995c3f42cd8ad8', ';;;===', 'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=1', 'x'.repeat(8000)]) {
+    for (const header of [
+      'Root=garbage;Parent=zz',
+      'Root=1-5759e988-bd862e3fe1be46a99427279;Parent=53995c3f42cd8ad8',
+      ';;;===',
+      'Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=1',
+      'x'.repeat(8000),
+    ]) {
       const { status } = await get(`http://127.0.0.1:${svc.match[1]}/x`, { 'X-Amzn-Trace-Id': header });
       assert.equal(status, 200, `request with X-Amzn-Trace-Id ${header.slice(0, 40)} succeeds`);
     }
-    const spans = (await receiver.waitFor((all) => all.filter((s) => s.resource['service.name'] === 'xray-bad').length >= 5)).filter((s) => s.resource['service.name'] === 'xray-bad');
+    const spans = (await receiver.waitFor((all) => all.filter((s) => s.resource['service.name'] === 'xray-bad').length >= 5)).filter(
+      (s) => s.resource['service.name'] === 'xray-bad',
+    );
     for (const span of spans) {
       assert.equal(span.parentSpanId, undefined, 'no parent taken from a malformed header');
       assert.match(span.traceId, /^[0-9a-f]{32}$/);
@@ -106,7 +113,10 @@ test('an incoming Sampled=0 is honoured: nothing is exported for that request', 
     await receiver.waitFor((all) => all.some((s) => s.resource['service.name'] === 'xray-unsampled'));
     await svc.stop();
     const mine = receiver.spans.filter((s) => s.resource['service.name'] === 'xray-unsampled');
-    assert.deepEqual(mine.map((s) => s.attributes['url.path']), ['/marker']);
+    assert.deepEqual(
+      mine.map((s) => s.attributes['url.path']),
+      ['/marker'],
+    );
   } finally {
     await svc.stop();
   }
@@ -168,10 +178,17 @@ test('bad env values: one warning naming each variable and its default; the app 
 test('a bad endpoint URL is treated as unset; a dead collector costs one warning and no delay; credentials are never printed', async () => {
   const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
     // The OTLP exporter reads these variables too, and prints the one it cannot parse: our diag logger redacts it.
-    env: cleanEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://user:s3cr3t@not a host', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:s3cr3t@127.0.0.1:1/?key=s3cr3t', OTEL_LOG_LEVEL: 'debug' }),
+    env: cleanEnv({
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://user:s3cr3t@not a host',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:s3cr3t@127.0.0.1:1/?key=s3cr3t',
+      OTEL_LOG_LEVEL: 'debug',
+    }),
   });
   assert.equal(r.code, 0);
-  assert.match(r.stderr, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http:\/\/\*\*\*@not a host" is not a URL; using http:\/\/\*\*\*@127\.0\.0\.1:1\/v1\/traces\?\*\*\* \(env OTEL_EXPORTER_OTLP_ENDPOINT\)/);
+  assert.match(
+    r.stderr,
+    /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http:\/\/\*\*\*@not a host" is not a URL; using http:\/\/\*\*\*@127\.0\.0\.1:1\/v1\/traces\?\*\*\* \(env OTEL_EXPORTER_OTLP_ENDPOINT\)/,
+  );
   assert.ok(r.stderr.split('\n').filter((l) => /span export to \S+ failed/.test(l)).length <= 1, r.stderr);
   // Debug lines go to stdout (console.debug): the start-up report lists the endpoint redacted.
   assert.match(r.stdout, /setting tracesEndpoint = http:\/\/\*\*\*@127\.0\.0\.1:1\/v1\/traces\?\*\*\* \(env OTEL_EXPORTER_OTLP_ENDPOINT\)/, r.stdout);
@@ -180,7 +197,10 @@ test('a bad endpoint URL is treated as unset; a dead collector costs one warning
 });
 
 test('spans are sent as OTLP protobuf by default, JSON when asked', async () => {
-  for (const [protocol, contentType] of [[undefined, 'application/x-protobuf'], ['http/json', 'application/json']]) {
+  for (const [protocol, contentType] of [
+    [undefined, 'application/x-protobuf'],
+    ['http/json', 'application/json'],
+  ]) {
     const before = receiver.requests.length;
     const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
       env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...(protocol ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {}) }),
@@ -188,6 +208,9 @@ test('spans are sent as OTLP protobuf by default, JSON when asked', async () => 
     assert.equal(r.code, 0, r.stderr);
     const { traceId } = JSON.parse(r.stdout);
     await receiver.waitFor((spans) => spans.some((s) => s.traceId === traceId));
-    assert.ok(receiver.requests.slice(before).every((q) => q.headers['content-type'] === contentType), `${protocol ?? 'default'}: ${contentType}`);
+    assert.ok(
+      receiver.requests.slice(before).every((q) => q.headers['content-type'] === contentType),
+      `${protocol ?? 'default'}: ${contentType}`,
+    );
   }
 });

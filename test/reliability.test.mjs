@@ -16,11 +16,13 @@ const agent = new http.Agent({ keepAlive: true });
 function get(port, p = '/') {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    http.get({ host: '127.0.0.1', port, path: p, agent }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: p, agent }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode, body, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+      })
+      .on('error', reject);
   });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -99,7 +101,9 @@ test('a burst against a hanging collector: the queue bound holds memory, drops a
 test('collector restarts: spans of the outage are held and delivered; rejected batches are not sent again; unavailable ones are', async () => {
   const port = await freePort();
   let receiver = await startOtlpReceiver({ port });
-  const svc = await startNode([server], { env: cleanEnv({ NODE_OPTIONS: `--require ${registerCjs}`, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: 'restart' }) });
+  const svc = await startNode([server], {
+    env: cleanEnv({ NODE_OPTIONS: `--require ${registerCjs}`, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: 'restart' }),
+  });
   const paths = () => receiver.spans.map((x) => x.attributes['url.path']);
   try {
     await get(svc.match[1], '/before');
@@ -134,7 +138,11 @@ test('collector restarts: spans of the outage are held and delivered; rejected b
     // The receiver double records every request it reads, answered or not.
     assert.equal(paths().filter((p) => p === '/unavailable').length, 4, 'three attempts answered 503, then the one accepted');
     assert.equal(paths().filter((p) => p === '/bad-request').length, 1, 'the one request answered 400');
-    const ourLines = () => svc.output().stderr.split('\n').filter((l) => l.includes('otel-xray-datadog:'));
+    const ourLines = () =>
+      svc
+        .output()
+        .stderr.split('\n')
+        .filter((l) => l.includes('otel-xray-datadog:'));
     // The recovery line follows the accepted request's answer.
     await waitUntil(() => ourLines().length >= 5, { timeoutMs: 5_000, what: 'the second recovery line', seen: () => ourLines().join('\n') });
     const lines = ourLines();
@@ -157,7 +165,14 @@ test('secrets: DD_API_KEY is never logged, query strings and auth headers do not
     const svc = await startNode(['--require', registerCjs, server], {
       env: cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_LOG_LEVEL: 'debug', DD_API_KEY: secret, ...extra }),
     });
-    await new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port: svc.match[1], path: '/login?token=s3cr3t&user=bob', headers: { authorization: 'Bearer s3cr3t', cookie: 'session=s3cr3t' } }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+    await new Promise((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port: svc.match[1], path: '/login?token=s3cr3t&user=bob', headers: { authorization: 'Bearer s3cr3t', cookie: 'session=s3cr3t' } }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject),
+    );
     await receiver.waitFor((s) => s.some((x) => x.resource['service.name'] === extra.DD_SERVICE));
     await svc.stop();
     return { span: receiver.spans.find((x) => x.resource['service.name'] === extra.DD_SERVICE), stderr: svc.output().stderr };

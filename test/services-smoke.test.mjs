@@ -46,7 +46,10 @@ const allBackends = () => ({ POSTGRES_URL: postgres.url, MARIADB_URL: mariadb.ur
 
 /** uid of a running process, from /proc. */
 function uidOf(pid) {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('Uid:'));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
   return Number(line.split(/\s+/)[1]);
 }
 
@@ -86,7 +89,10 @@ test('PostgreSQL, MariaDB and Redis run privately on 127.0.0.1 and take the test
   const my = await mysql.createConnection({ uri: mariadb.url });
   try {
     const [rows] = await my.query('SELECT CURRENT_USER() AS user, DATABASE() AS db, ? AS id', [7]);
-    assert.deepEqual(rows.map((r) => ({ ...r })), [{ user: 'otel@%', db: 'otel_test', id: 7 }]);
+    assert.deepEqual(
+      rows.map((r) => ({ ...r })),
+      [{ user: 'otel@%', db: 'otel_test', id: 7 }],
+    );
   } finally {
     await my.end();
   }
@@ -135,7 +141,11 @@ for (const framework of frameworks) {
         });
         assert.equal(downstreamRequests.length, seenBefore + 1, 'one fetch() to the downstream');
 
-        const lines = app.output().stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+        const lines = app
+          .output()
+          .stdout.split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l));
         const pinoLines = lines.filter((l) => l.msg === 'pino: loading user');
         const winstonLines = lines.filter((l) => l.message === 'winston: loaded user');
         assert.equal(pinoLines.length, 1, 'one pino line');

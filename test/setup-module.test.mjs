@@ -49,7 +49,14 @@ test('ES module import of the setup module', async () => {
 });
 
 test('OTEL_SDK_DISABLED=true: start() returns a disabled handle whose methods resolve', async () => {
-  const r = await runNode(['--input-type=module', '-e', "import { start } from 'otel-xray-datadog'; const h = start(); await h.forceFlush(); await h.shutdown(); console.log(JSON.stringify({ enabled: h.enabled }));"], { env: env({ OTEL_SDK_DISABLED: 'true' }) });
+  const r = await runNode(
+    [
+      '--input-type=module',
+      '-e',
+      "import { start } from 'otel-xray-datadog'; const h = start(); await h.forceFlush(); await h.shutdown(); console.log(JSON.stringify({ enabled: h.enabled }));",
+    ],
+    { env: env({ OTEL_SDK_DISABLED: 'true' }) },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(lastJson(r.stdout), { enabled: false });
 });

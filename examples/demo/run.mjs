@@ -45,10 +45,14 @@ try {
   const res = await fetch(`http://127.0.0.1:${checkout.match[1]}/checkout`);
   console.log(`GET /checkout -> ${res.status} ${await res.text()}`);
 
-  const spans = await intake.waitFor(() => {
-    const all = intake.spans();
-    return all.some((s) => s.service === 'orders-fn') && all.filter((s) => s.service === 'checkout').length >= 2 ? all : undefined;
-  }, 30_000, 'spans from checkout and orders-fn');
+  const spans = await intake.waitFor(
+    () => {
+      const all = intake.spans();
+      return all.some((s) => s.service === 'orders-fn') && all.filter((s) => s.service === 'checkout').length >= 2 ? all : undefined;
+    },
+    30_000,
+    'spans from checkout and orders-fn',
+  );
   printTrace(spans);
   const stats = await intake.waitFor(() => intake.stats().filter((g) => g.Service === 'checkout' || g.Service === 'orders-fn').length >= 2 && intake.stats(), 40_000, 'APM stats');
   console.log('\nAPM stats received (per service / resource, as Datadog computes trace metrics):');
@@ -69,7 +73,9 @@ function printTrace(spans) {
     const ids = new Set(members.map((s) => s.spanID));
     const roots = members.filter((s) => !ids.has(s.parentID));
     const print = (s, depth) => {
-      console.log(`${'  '.repeat(depth + 1)}- service=${s.service} env=${s.payloadEnv} version=${s.appVersion || '-'} name=${s.name} resource="${s.resource}" span_id=${s.spanID} parent_id=${s.parentID ?? 0}`);
+      console.log(
+        `${'  '.repeat(depth + 1)}- service=${s.service} env=${s.payloadEnv} version=${s.appVersion || '-'} name=${s.name} resource="${s.resource}" span_id=${s.spanID} parent_id=${s.parentID ?? 0}`,
+      );
       for (const c of children(s.spanID)) print(c, depth + 1);
     };
     for (const r of roots) print(r, 0);

@@ -15,7 +15,10 @@ export const gatewayXrayConfig = path.join(repoRoot, 'collector-config', 'gatewa
 
 let binary;
 export function collectorBinary() {
-  binary ??= execFileSync('bash', [path.join(repoRoot, 'scripts', 'build-collector.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1);
+  binary ??= execFileSync('bash', [path.join(repoRoot, 'scripts', 'build-collector.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .at(-1);
   return binary;
 }
 
@@ -50,7 +53,9 @@ export async function startCollector({ intakeUrl, config = shippedConfig, env: e
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otelcol-'));
   const overlay = path.join(dir, 'intake-double.yaml');
   // Only what differs from production: where "Datadog" is, and no key validation.
-  fs.writeFileSync(overlay, `exporters:
+  fs.writeFileSync(
+    overlay,
+    `exporters:
   datadog:
     api:
       fail_on_invalid_key: false
@@ -62,7 +67,8 @@ export async function startCollector({ intakeUrl, config = shippedConfig, env: e
       endpoint: ${intakeUrl}
     logs:
       endpoint: ${intakeUrl}
-`);
+`,
+  );
   const env = collectorEnv({
     OTELCOL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${http}`,
     OTELCOL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,

@@ -52,7 +52,10 @@ export function postgresBinary(name) {
   const root = '/usr/lib/postgresql';
   let majors = [];
   try {
-    majors = fs.readdirSync(root).filter((d) => /^\d+(\.\d+)?$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    majors = fs
+      .readdirSync(root)
+      .filter((d) => /^\d+(\.\d+)?$/.test(d))
+      .sort((a, b) => Number(b) - Number(a));
   } catch {
     // no PostgreSQL installed
   }
@@ -205,7 +208,10 @@ export async function startPostgres() {
   const port = await freePort();
   const pass = password();
   try {
-    await run(initdb, ['-D', data, '-U', 'admin', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], { owner, cwd: dir });
+    await run(initdb, ['-D', data, '-U', 'admin', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], {
+      owner,
+      cwd: dir,
+    });
   } catch (error) {
     removeDir(dir);
     throw error;
@@ -216,11 +222,30 @@ export async function startPostgres() {
     owner,
     dir,
     args: [
-      '-D', data, '-p', String(port), '-k', dir,
-      '-c', `listen_addresses=${HOST}`,
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-      '-c', 'max_connections=50', '-c', 'shared_buffers=16MB', '-c', 'huge_pages=off',
-      '-c', 'logging_collector=off', '-c', 'log_destination=stderr',
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      `listen_addresses=${HOST}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=50',
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'huge_pages=off',
+      '-c',
+      'logging_collector=off',
+      '-c',
+      'log_destination=stderr',
     ],
     readyText: 'database system is ready to accept connections',
     stopSignal: 'SIGINT', // "fast" shutdown: disconnects clients, no waiting for them
@@ -255,7 +280,10 @@ export async function startMariaDb() {
   const pass = password();
   const innodb = ['--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0'];
   try {
-    await run(installDb, ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...innodb], { owner, cwd: dir });
+    await run(installDb, ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...innodb], {
+      owner,
+      cwd: dir,
+    });
   } catch (error) {
     removeDir(dir);
     throw error;
@@ -266,15 +294,29 @@ export async function startMariaDb() {
     owner,
     dir,
     args: [
-      '--no-defaults', `--datadir=${data}`, `--socket=${socket}`, `--port=${port}`, `--bind-address=${HOST}`,
-      `--pid-file=${path.join(dir, 'mariadbd.pid')}`, `--tmpdir=${dir}`, '--skip-name-resolve', '--skip-log-bin',
-      '--max-connections=50', ...innodb,
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      `--bind-address=${HOST}`,
+      `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+      `--tmpdir=${dir}`,
+      '--skip-name-resolve',
+      '--skip-log-bin',
+      '--max-connections=50',
+      ...innodb,
     ],
     readyText: 'ready for connections',
   });
   try {
-    await run(client, ['--no-defaults', `--socket=${socket}`, '-u', 'root', '-e',
-      `CREATE DATABASE ${TEST_DATABASE}; CREATE USER '${TEST_USER}'@'%' IDENTIFIED BY '${pass}'; GRANT ALL PRIVILEGES ON ${TEST_DATABASE}.* TO '${TEST_USER}'@'%';`]);
+    await run(client, [
+      '--no-defaults',
+      `--socket=${socket}`,
+      '-u',
+      'root',
+      '-e',
+      `CREATE DATABASE ${TEST_DATABASE}; CREATE USER '${TEST_USER}'@'%' IDENTIFIED BY '${pass}'; GRANT ALL PRIVILEGES ON ${TEST_DATABASE}.* TO '${TEST_USER}'@'%';`,
+    ]);
   } catch (error) {
     await server.stop();
     throw error;

@@ -41,7 +41,11 @@ export async function startDatadogAgent() {
         seen: () => `have ${JSON.stringify(spans.map((s) => [s.service, s.name]))}`,
       });
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(resolve);
+      }),
   };
 }
 
@@ -66,7 +70,10 @@ export function ddTraceEnv(agentUrl, extra = {}) {
 /** The Node binary a dd-trace major runs on: dd-trace 6 needs Node >= 22 (scripts/install-node.sh). */
 export function nodeForDdTrace(module) {
   if (module !== 'dd-trace-6' || Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
-  return execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-node.sh'), '24'], { encoding: 'utf8' }).trim().split('\n').at(-1);
+  return execFileSync('bash', [path.join(repoRoot, 'scripts', 'install-node.sh'), '24'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .at(-1);
 }
 
 /**

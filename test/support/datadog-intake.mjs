@@ -9,20 +9,42 @@ import { waitUntil } from './wait.mjs';
 
 const SpanLink = { 1: ['traceID', 'uint64'], 2: ['traceIDHigh', 'uint64'], 3: ['spanID', 'uint64'], 4: ['attributes', ['map', 'string']] };
 const Span = {
-  1: ['service', 'string'], 2: ['name', 'string'], 3: ['resource', 'string'], 4: ['traceID', 'uint64'],
-  5: ['spanID', 'uint64'], 6: ['parentID', 'uint64'], 7: ['start', 'int64'], 8: ['duration', 'int64'],
-  9: ['error', 'int32'], 10: ['meta', ['map', 'string']], 11: ['metrics', ['map', 'double']], 12: ['type', 'string'],
+  1: ['service', 'string'],
+  2: ['name', 'string'],
+  3: ['resource', 'string'],
+  4: ['traceID', 'uint64'],
+  5: ['spanID', 'uint64'],
+  6: ['parentID', 'uint64'],
+  7: ['start', 'int64'],
+  8: ['duration', 'int64'],
+  9: ['error', 'int32'],
+  10: ['meta', ['map', 'string']],
+  11: ['metrics', ['map', 'double']],
+  12: ['type', 'string'],
   14: ['spanLinks', SpanLink, true],
 };
 const TraceChunk = { 1: ['priority', 'int32'], 2: ['origin', 'string'], 3: ['spans', Span, true], 4: ['tags', ['map', 'string']], 5: ['droppedTrace', 'bool'] };
 const TracerPayload = {
-  1: ['containerID', 'string'], 2: ['languageName', 'string'], 3: ['languageVersion', 'string'], 4: ['tracerVersion', 'string'],
-  5: ['runtimeID', 'string'], 6: ['chunks', TraceChunk, true], 7: ['tags', ['map', 'string']], 8: ['env', 'string'],
-  9: ['hostname', 'string'], 10: ['appVersion', 'string'],
+  1: ['containerID', 'string'],
+  2: ['languageName', 'string'],
+  3: ['languageVersion', 'string'],
+  4: ['tracerVersion', 'string'],
+  5: ['runtimeID', 'string'],
+  6: ['chunks', TraceChunk, true],
+  7: ['tags', ['map', 'string']],
+  8: ['env', 'string'],
+  9: ['hostname', 'string'],
+  10: ['appVersion', 'string'],
 };
 const AgentPayload = {
-  1: ['hostName', 'string'], 2: ['env', 'string'], 5: ['tracerPayloads', TracerPayload, true], 6: ['tags', ['map', 'string']],
-  7: ['agentVersion', 'string'], 8: ['targetTPS', 'double'], 9: ['errorTPS', 'double'], 10: ['rareSamplerEnabled', 'bool'],
+  1: ['hostName', 'string'],
+  2: ['env', 'string'],
+  5: ['tracerPayloads', TracerPayload, true],
+  6: ['tags', ['map', 'string']],
+  7: ['agentVersion', 'string'],
+  8: ['targetTPS', 'double'],
+  9: ['errorTPS', 'double'],
+  10: ['rareSamplerEnabled', 'bool'],
   11: ['idxTracerPayloads', 'bytes', true],
 };
 
@@ -65,11 +87,17 @@ export async function startDatadogIntake() {
   const spans = () =>
     agentPayloads.flatMap((p) =>
       p.tracerPayloads.flatMap((tp) =>
-        tp.chunks.flatMap((chunk) => chunk.spans.map((span) => ({ ...span, payloadEnv: tp.env, appVersion: tp.appVersion, hostname: tp.hostname || p.hostName, priority: chunk.priority })))));
+        tp.chunks.flatMap((chunk) =>
+          chunk.spans.map((span) => ({ ...span, payloadEnv: tp.env, appVersion: tp.appVersion, hostname: tp.hostname || p.hostName, priority: chunk.priority })),
+        ),
+      ),
+    );
   const stats = () =>
     statsPayloads.flatMap((p) =>
       (p.Stats ?? []).flatMap((client) =>
-        (client.Stats ?? []).flatMap((bucket) => (bucket.Stats ?? []).map((group) => ({ ...group, Env: client.Env, Version: client.Version, Hostname: client.Hostname })))));
+        (client.Stats ?? []).flatMap((bucket) => (bucket.Stats ?? []).map((group) => ({ ...group, Env: client.Env, Version: client.Version, Hostname: client.Hostname }))),
+      ),
+    );
 
   return {
     url,
@@ -85,6 +113,10 @@ export async function startDatadogIntake() {
         seen: () => `calls so far: ${calls.map((c) => `${c.method} ${c.path}${c.decodeError ? ` (${c.decodeError})` : ''}`).join(', ')}`,
       });
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(resolve);
+      }),
   };
 }

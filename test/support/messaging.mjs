@@ -53,7 +53,11 @@ export async function runLambda({ fn, invocations, otlpUrl, env = {}, handler = 
     timeoutMs: 30_000,
   });
   if (r.code !== 0) throw new Error(`Lambda sandbox failed (${r.code}): ${r.stderr}`);
-  const lines = r.stdout.trim().split('\n').filter((l) => l.startsWith('{"requestId"')).map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{"requestId"'))
+    .map((l) => JSON.parse(l));
   return { lines, stderr: r.stderr };
 }
 

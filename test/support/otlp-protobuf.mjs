@@ -17,9 +17,18 @@ const Event = { 1: ['timeUnixNano', 'fixed64'], 2: ['name', 'string'], 3: ['attr
 const Link = { 1: ['traceId', 'bytes'], 2: ['spanId', 'bytes'], 3: ['traceState', 'string'], 4: ['attributes', KeyValue, true] };
 const Status = { 2: ['message', 'string'], 3: ['code', 'int32'] };
 const Span = {
-  1: ['traceId', 'bytes'], 2: ['spanId', 'bytes'], 3: ['traceState', 'string'], 4: ['parentSpanId', 'bytes'], 5: ['name', 'string'],
-  6: ['kind', 'int32'], 7: ['startTimeUnixNano', 'fixed64'], 8: ['endTimeUnixNano', 'fixed64'], 9: ['attributes', KeyValue, true],
-  11: ['events', Event, true], 13: ['links', Link, true], 15: ['status', Status],
+  1: ['traceId', 'bytes'],
+  2: ['spanId', 'bytes'],
+  3: ['traceState', 'string'],
+  4: ['parentSpanId', 'bytes'],
+  5: ['name', 'string'],
+  6: ['kind', 'int32'],
+  7: ['startTimeUnixNano', 'fixed64'],
+  8: ['endTimeUnixNano', 'fixed64'],
+  9: ['attributes', KeyValue, true],
+  11: ['events', Event, true],
+  13: ['links', Link, true],
+  15: ['status', Status],
 };
 const Scope = { 1: ['name', 'string'], 2: ['version', 'string'] };
 const ScopeSpans = { 1: ['scope', Scope], 2: ['spans', Span, true] };

@@ -64,7 +64,11 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
         seen: () => `have ${spans.length}: ${spans.map((s) => s.name).join(', ')}`,
       });
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(resolve);
+      }),
   };
 }
 

@@ -73,15 +73,24 @@ export function decode(buf, schema) {
 
 function scalar(value, type) {
   switch (type) {
-    case 'string': return value.toString('utf8');
-    case 'bytes': return Buffer.from(value);
-    case 'uint64': return BigInt.asUintN(64, value);
-    case 'int64': return BigInt.asIntN(64, value);
-    case 'int32': return Number(BigInt.asIntN(32, value));
-    case 'bool': return value !== 0n;
-    case 'double': return value.readDoubleLE(0);
-    case 'fixed64': return value.readBigUInt64LE(0);
-    default: throw new Error(`unknown type ${type}`);
+    case 'string':
+      return value.toString('utf8');
+    case 'bytes':
+      return Buffer.from(value);
+    case 'uint64':
+      return BigInt.asUintN(64, value);
+    case 'int64':
+      return BigInt.asIntN(64, value);
+    case 'int32':
+      return Number(BigInt.asIntN(32, value));
+    case 'bool':
+      return value !== 0n;
+    case 'double':
+      return value.readDoubleLE(0);
+    case 'fixed64':
+      return value.readBigUInt64LE(0);
+    default:
+      throw new Error(`unknown type ${type}`);
   }
 }
 

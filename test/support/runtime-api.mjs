@@ -19,10 +19,7 @@ const PREFIX = '/2018-06-01/runtime';
  *   defaultTimeoutMs  deadline = delivery time + this, when an invocation gives no deadlineMs
  * Returns the API object documented on `api` below.
  */
-export async function startRuntimeApi({
-  functionArn = 'arn:aws:lambda:us-east-1:123456789012:function:ric-test',
-  defaultTimeoutMs = 30_000,
-} = {}) {
+export async function startRuntimeApi({ functionArn = 'arn:aws:lambda:us-east-1:123456789012:function:ric-test', defaultTimeoutMs = 30_000 } = {}) {
   const queue = []; // invocations waiting for a poll
   const pollers = []; // parked GET /next responses, oldest first
   const inFlight = new Map(); // requestId -> invocation delivered, not yet answered
@@ -52,12 +49,10 @@ export async function startRuntimeApi({
     };
     if (inv.traceId != null) headers['Lambda-Runtime-Trace-Id'] = inv.traceId;
     if (inv.clientContext != null) {
-      headers['Lambda-Runtime-Client-Context'] =
-        typeof inv.clientContext === 'string' ? inv.clientContext : JSON.stringify(inv.clientContext);
+      headers['Lambda-Runtime-Client-Context'] = typeof inv.clientContext === 'string' ? inv.clientContext : JSON.stringify(inv.clientContext);
     }
     if (inv.cognitoIdentity != null) {
-      headers['Lambda-Runtime-Cognito-Identity'] =
-        typeof inv.cognitoIdentity === 'string' ? inv.cognitoIdentity : JSON.stringify(inv.cognitoIdentity);
+      headers['Lambda-Runtime-Cognito-Identity'] = typeof inv.cognitoIdentity === 'string' ? inv.cognitoIdentity : JSON.stringify(inv.cognitoIdentity);
     }
     if (inv.tenantId != null) headers['Lambda-Runtime-Aws-Tenant-Id'] = inv.tenantId;
     inFlight.set(inv.requestId, inv);

@@ -1,25 +1,67 @@
 // The value parsers every variable and start() option goes through, and URL redaction, as tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseBoolean, parseRatio, parseNonNegativeInt, parseHttpUrl, parseDdTags, parseResourceAttributes, parseText, parseOneOf, parseNameList, parseAttributeRecord, optionText, describeValue, preview } from '../../../dist/config/env-values.js';
+import {
+  parseBoolean,
+  parseRatio,
+  parseNonNegativeInt,
+  parseHttpUrl,
+  parseDdTags,
+  parseResourceAttributes,
+  parseText,
+  parseOneOf,
+  parseNameList,
+  parseAttributeRecord,
+  optionText,
+  describeValue,
+  preview,
+} from '../../../dist/config/env-values.js';
 import { redactUrl, redactUrlsIn } from '../../../dist/config/url-redaction.js';
 
 const value = (parsed) => (parsed.ok ? parsed.value : `bad: ${parsed.reason}`);
 
 test('parseBoolean', () => {
-  for (const [raw, expected] of [['true', true], ['TRUE', true], [' 1 ', true], ['false', false], ['0', false], ['', false], ['yes', 'bad: "yes" is not true or false'], ['truee', 'bad: "truee" is not true or false']]) {
+  for (const [raw, expected] of [
+    ['true', true],
+    ['TRUE', true],
+    [' 1 ', true],
+    ['false', false],
+    ['0', false],
+    ['', false],
+    ['yes', 'bad: "yes" is not true or false'],
+    ['truee', 'bad: "truee" is not true or false'],
+  ]) {
     assert.equal(value(parseBoolean(raw)), expected, raw);
   }
 });
 
 test('parseRatio', () => {
-  for (const [raw, expected] of [['0', 0], ['1', 1], ['0.25', 0.25], ['.5', 0.5], ['1e-2', 0.01], ['1.5', 'bad: 1.5 is outside [0, 1]'], ['-0.1', 'bad: "-0.1" is not a number'], ['NaN', 'bad: "NaN" is not a number'], ['0x1', 'bad: "0x1" is not a number']]) {
+  for (const [raw, expected] of [
+    ['0', 0],
+    ['1', 1],
+    ['0.25', 0.25],
+    ['.5', 0.5],
+    ['1e-2', 0.01],
+    ['1.5', 'bad: 1.5 is outside [0, 1]'],
+    ['-0.1', 'bad: "-0.1" is not a number'],
+    ['NaN', 'bad: "NaN" is not a number'],
+    ['0x1', 'bad: "0x1" is not a number'],
+  ]) {
     assert.equal(value(parseRatio(raw)), expected, raw);
   }
 });
 
 test('parseNonNegativeInt', () => {
-  for (const [raw, expected] of [['0', 0], ['2000', 2000], [' 60000 ', 60000], ['60001', 'bad: 60001 is larger than 60000'], ['-1', 'bad: "-1" is not a whole number'], ['1.5', 'bad: "1.5" is not a whole number'], ['1e3', 'bad: "1e3" is not a whole number'], ['9'.repeat(13), `bad: "${'9'.repeat(13)}" is not a whole number`]]) {
+  for (const [raw, expected] of [
+    ['0', 0],
+    ['2000', 2000],
+    [' 60000 ', 60000],
+    ['60001', 'bad: 60001 is larger than 60000'],
+    ['-1', 'bad: "-1" is not a whole number'],
+    ['1.5', 'bad: "1.5" is not a whole number'],
+    ['1e3', 'bad: "1e3" is not a whole number'],
+    ['9'.repeat(13), `bad: "${'9'.repeat(13)}" is not a whole number`],
+  ]) {
     assert.equal(value(parseNonNegativeInt(raw, 60000)), expected, raw);
   }
 });
@@ -56,7 +98,10 @@ test('redactUrl: credentials and query strings become ***, fragments go, everyth
 
 test('redactUrlsIn: the URLs inside a free-form diagnostic', () => {
   for (const [raw, expected] of [
-    ["Could not parse environment-provided export URL: 'http://user:token@bad host', falling back", "Could not parse environment-provided export URL: 'http://***@bad host', falling back"],
+    [
+      "Could not parse environment-provided export URL: 'http://user:token@bad host', falling back",
+      "Could not parse environment-provided export URL: 'http://***@bad host', falling back",
+    ],
     ['export to https://collector:4318/v1/traces?token=1 failed (503)', 'export to https://collector:4318/v1/traces?*** failed (503)'],
     ['span export to http://***@c:1/v1/traces?*** failed', 'span export to http://***@c:1/v1/traces?*** failed'],
     ['no url here? fine: a@b', 'no url here? fine: a@b'],
@@ -103,7 +148,11 @@ test('parseNameList: known names kept in order, `none`, duplicates, unknown name
   assert.deepEqual(parse('red,green'), { ok: true, value: ['red'], partial: { reason: 'unknown colour(s) green (known: red, blue, none)', using: 'red' } });
   assert.deepEqual(parse('none,green'), { ok: true, value: [], partial: { reason: 'unknown colour(s) green (known: red, blue, none)', using: 'none' } });
   assert.deepEqual(parse('green'), { ok: false, reason: 'unknown colour(s) green (known: red, blue, none)' });
-  assert.deepEqual(parseNameList({ ...rules, rejectWhenNoneKnown: false })('green'), { ok: true, value: [], partial: { reason: 'unknown colour(s) green (known: red, blue, none)', using: 'none' } });
+  assert.deepEqual(parseNameList({ ...rules, rejectWhenNoneKnown: false })('green'), {
+    ok: true,
+    value: [],
+    partial: { reason: 'unknown colour(s) green (known: red, blue, none)', using: 'none' },
+  });
 });
 
 test('parseAttributeRecord: an object of clean strings', () => {
@@ -140,7 +189,19 @@ test('optionText: a start() option as the text its variable would hold', () => {
 test('describeValue and preview never throw and stay short', () => {
   const circular = {};
   circular.self = circular;
-  for (const v of [circular, 10n, Symbol('s'), () => 1, undefined, 'x'.repeat(1000), { toJSON() { throw new Error('no'); } }]) {
+  for (const v of [
+    circular,
+    10n,
+    Symbol('s'),
+    () => 1,
+    undefined,
+    'x'.repeat(1000),
+    {
+      toJSON() {
+        throw new Error('no');
+      },
+    },
+  ]) {
     const text = describeValue(v);
     assert.equal(typeof text, 'string');
     assert.ok(text.length <= 62, text);

@@ -12,14 +12,69 @@ test('fuzz: garbage in every declared variable and start() option never throws, 
   const variables = Object.keys(SETTINGS);
   const options = [...Object.values(SETTINGS).flatMap((d) => (d.option ? [d.option.name] : [])), ...Object.keys(OPTION_ONLY_SETTINGS)];
   const labels = new Set([...variables, ...options.map((o) => `start({ ${o} })`), 'start(options)']);
-  const nasty = ['', ' ', 'abc', '-1', '1e309', 'NaN', '\u0000\u0001\u0002', '%E0%A4%A', 'a=b=c', ',,,,', ':::', 'k:v k2', '😀=😀', 'x'.repeat(100_000), '0x10', 'true false', 'http://', 'ftp://x', '\n\r\t', 'grpc', 'none'];
+  const nasty = [
+    '',
+    ' ',
+    'abc',
+    '-1',
+    '1e309',
+    'NaN',
+    '\u0000\u0001\u0002',
+    '%E0%A4%A',
+    'a=b=c',
+    ',,,,',
+    ':::',
+    'k:v k2',
+    '😀=😀',
+    'x'.repeat(100_000),
+    '0x10',
+    'true false',
+    'http://',
+    'ftp://x',
+    '\n\r\t',
+    'grpc',
+    'none',
+  ];
   // Credentials go where they are expected (URLs, secret settings) and must never be printed from there.
-  const urlSecrets = ['https://user:s3cr3t@collector:4318/v1/traces?k=s3cr3t', 'ftp://user:s3cr3t@x/?s3cr3t', 'user:s3cr3t@collector:4318', 'http://user:s3cr3t@bad host/?s3cr3t', 'http://s3cr3t@x:1#s3cr3t'];
+  const urlSecrets = [
+    'https://user:s3cr3t@collector:4318/v1/traces?k=s3cr3t',
+    'ftp://user:s3cr3t@x/?s3cr3t',
+    'user:s3cr3t@collector:4318',
+    'http://user:s3cr3t@bad host/?s3cr3t',
+    'http://s3cr3t@x:1#s3cr3t',
+  ];
   const secretFor = (name) => (SETTINGS[name].secret ? ['authorization=Bearer s3cr3t'] : SETTINGS[name].parse === parseHttpUrl ? urlSecrets : undefined);
-  const urlOptions = Object.values(SETTINGS).filter((d) => d.option && d.parse === parseHttpUrl).map((d) => d.option.name);
-  const nastyOptions = [5, -1, Number.NaN, Infinity, 1e21, 1.5, true, null, {}, [], ['b3'], [1, 2], ['express', 'bogus'], 'x'.repeat(100_000), 'headers', 10n, () => 1, { a: 5 }, { toJSON() { throw new Error('no'); } }, ...nasty];
+  const urlOptions = Object.values(SETTINGS)
+    .filter((d) => d.option && d.parse === parseHttpUrl)
+    .map((d) => d.option.name);
+  const nastyOptions = [
+    5,
+    -1,
+    Number.NaN,
+    Infinity,
+    1e21,
+    1.5,
+    true,
+    null,
+    {},
+    [],
+    ['b3'],
+    [1, 2],
+    ['express', 'bogus'],
+    'x'.repeat(100_000),
+    'headers',
+    10n,
+    () => 1,
+    { a: 5 },
+    {
+      toJSON() {
+        throw new Error('no');
+      },
+    },
+    ...nasty,
+  ];
   let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const any = (list) => list[Math.floor(rand() * list.length)];
   const started = Date.now();
   for (let i = 0; i < 3000; i++) {
@@ -50,4 +105,3 @@ test('fuzz: garbage in every declared variable and start() option never throws, 
   }
   assert.ok(Date.now() - started < 30_000, 'no pathological slowness');
 });
-

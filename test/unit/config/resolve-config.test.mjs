@@ -23,17 +23,45 @@ function assertWellFormedWarnings(config) {
 const precedence = [
   { name: 'defaults outside Lambda', env: {}, expect: { service: 'otel-xray-datadog', env: 'none', version: undefined } },
   { name: 'no package.json name either', env: {}, readPackage: () => undefined, expect: { service: 'unknown_service:node' } },
-  { name: 'a package.json that cannot be read', env: {}, readPackage: () => { throw new Error('EACCES'); }, expect: { service: 'unknown_service:node' } },
+  {
+    name: 'a package.json that cannot be read',
+    env: {},
+    readPackage: () => {
+      throw new Error('EACCES');
+    },
+    expect: { service: 'unknown_service:node' },
+  },
   { name: 'Lambda function name is the default service', env: { AWS_LAMBDA_FUNCTION_NAME: 'orders-fn' }, expect: { service: 'orders-fn', env: 'none' } },
   { name: 'DD_* set all three', env: { DD_SERVICE: 'dd-svc', DD_ENV: 'staging', DD_VERSION: '9' }, expect: { service: 'dd-svc', env: 'staging', version: '9' } },
   { name: 'DD_SERVICE beats OTEL_SERVICE_NAME', env: { DD_SERVICE: 'dd-svc', OTEL_SERVICE_NAME: 'otel-svc' }, expect: { service: 'dd-svc' } },
-  { name: 'OTEL_SERVICE_NAME beats DD_TAGS and the function name', env: { OTEL_SERVICE_NAME: 'otel-svc', DD_TAGS: 'service:tag-svc', AWS_LAMBDA_FUNCTION_NAME: 'fn' }, expect: { service: 'otel-svc' } },
-  { name: 'DD_TAGS beat OTEL_RESOURCE_ATTRIBUTES', env: { DD_TAGS: 'env:from-tags,version:3,team:core', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=from-otel,service.version=4' }, expect: { env: 'from-tags', version: '3', extra: { team: 'core' } } },
+  {
+    name: 'OTEL_SERVICE_NAME beats DD_TAGS and the function name',
+    env: { OTEL_SERVICE_NAME: 'otel-svc', DD_TAGS: 'service:tag-svc', AWS_LAMBDA_FUNCTION_NAME: 'fn' },
+    expect: { service: 'otel-svc' },
+  },
+  {
+    name: 'DD_TAGS beat OTEL_RESOURCE_ATTRIBUTES',
+    env: { DD_TAGS: 'env:from-tags,version:3,team:core', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=from-otel,service.version=4' },
+    expect: { env: 'from-tags', version: '3', extra: { team: 'core' } },
+  },
   { name: 'DD_TAGS separated by spaces', env: { DD_TAGS: 'env:spaced team:web' }, expect: { env: 'spaced', extra: { team: 'web' } } },
   { name: 'DD_ENV beats DD_TAGS', env: { DD_ENV: 'prod', DD_TAGS: 'env:qa' }, expect: { env: 'prod' } },
-  { name: 'deployment.environment.name beats deployment.environment', env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=old,deployment.environment.name=new' }, expect: { env: 'new' } },
-  { name: 'deployment.environment alone is used', env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=legacy,service.name=res-svc' }, expect: { env: 'legacy', service: 'res-svc' } },
-  { name: 'options beat every variable', env: { DD_SERVICE: 'dd', DD_ENV: 'dd', DD_VERSION: 'dd' }, options: { serviceName: 'opt', env: 'opt-env', version: '5.0.0' }, expect: { service: 'opt', env: 'opt-env', version: '5.0.0' } },
+  {
+    name: 'deployment.environment.name beats deployment.environment',
+    env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=old,deployment.environment.name=new' },
+    expect: { env: 'new' },
+  },
+  {
+    name: 'deployment.environment alone is used',
+    env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=legacy,service.name=res-svc' },
+    expect: { env: 'legacy', service: 'res-svc' },
+  },
+  {
+    name: 'options beat every variable',
+    env: { DD_SERVICE: 'dd', DD_ENV: 'dd', DD_VERSION: 'dd' },
+    options: { serviceName: 'opt', env: 'opt-env', version: '5.0.0' },
+    expect: { service: 'opt', env: 'opt-env', version: '5.0.0' },
+  },
   { name: 'blank values are unset', env: { DD_SERVICE: '  ', DD_ENV: '' }, options: { serviceName: ' ' }, expect: { service: 'otel-xray-datadog', env: 'none' } },
   { name: 'values are trimmed', env: { DD_SERVICE: '  svc  ' }, expect: { service: 'svc' } },
   {
@@ -58,35 +86,123 @@ for (const c of precedence) {
 
 // A bad start() option: one warning naming the option and what is used instead; tracing stays on.
 const badOptions = [
-  { options: { serviceName: 5 }, warning: 'start({ serviceName }): 5 is not a string; using otel-xray-datadog (default: package.json name)', check: (c) => c.service === 'otel-xray-datadog' },
-  { options: { serviceName: 5 }, env: { DD_SERVICE: 'from-env' }, warning: 'start({ serviceName }): 5 is not a string; using from-env (env DD_SERVICE)', check: (c) => c.service === 'from-env' },
+  {
+    options: { serviceName: 5 },
+    warning: 'start({ serviceName }): 5 is not a string; using otel-xray-datadog (default: package.json name)',
+    check: (c) => c.service === 'otel-xray-datadog',
+  },
+  {
+    options: { serviceName: 5 },
+    env: { DD_SERVICE: 'from-env' },
+    warning: 'start({ serviceName }): 5 is not a string; using from-env (env DD_SERVICE)',
+    check: (c) => c.service === 'from-env',
+  },
   { options: { env: { name: 'prod' } }, warning: 'start({ env }): {"name":"prod"} is not a string; using none', check: (c) => c.env === 'none' },
-  { options: { version: 'a\u0000b' }, env: { DD_TAGS: 'version:3' }, warning: /^start\(\{ version \}\): "a\?b" has control characters .*; using 3 \(env DD_TAGS version\)$/, check: (c) => c.version === '3' },
-  { options: { propagators: ['b3'] }, warning: `start({ propagators }): unknown propagator(s) b3 (known: tracecontext, baggage, xray, datadog, xray-lambda, none); using ${DEFAULT_PROPAGATORS.join(',')}`, check: (c) => c.propagators.join() === DEFAULT_PROPAGATORS.join() && !c.datadogInjection },
-  { options: { propagators: ['b3'] }, env: { OTEL_PROPAGATORS: 'tracecontext' }, warning: /^start\(\{ propagators \}\): unknown propagator\(s\) b3 .*; using tracecontext \(env OTEL_PROPAGATORS\)$/, check: (c) => c.propagators.join() === 'tracecontext' },
-  { options: { propagators: ['tracecontext', 'b3'] }, warning: /^start\(\{ propagators \}\): unknown propagator\(s\) b3 .*; using tracecontext$/, check: (c) => c.propagators.join() === 'tracecontext' },
+  {
+    options: { version: 'a\u0000b' },
+    env: { DD_TAGS: 'version:3' },
+    warning: /^start\(\{ version \}\): "a\?b" has control characters .*; using 3 \(env DD_TAGS version\)$/,
+    check: (c) => c.version === '3',
+  },
+  {
+    options: { propagators: ['b3'] },
+    warning: `start({ propagators }): unknown propagator(s) b3 (known: tracecontext, baggage, xray, datadog, xray-lambda, none); using ${DEFAULT_PROPAGATORS.join(',')}`,
+    check: (c) => c.propagators.join() === DEFAULT_PROPAGATORS.join() && !c.datadogInjection,
+  },
+  {
+    options: { propagators: ['b3'] },
+    env: { OTEL_PROPAGATORS: 'tracecontext' },
+    warning: /^start\(\{ propagators \}\): unknown propagator\(s\) b3 .*; using tracecontext \(env OTEL_PROPAGATORS\)$/,
+    check: (c) => c.propagators.join() === 'tracecontext',
+  },
+  {
+    options: { propagators: ['tracecontext', 'b3'] },
+    warning: /^start\(\{ propagators \}\): unknown propagator\(s\) b3 .*; using tracecontext$/,
+    check: (c) => c.propagators.join() === 'tracecontext',
+  },
   { options: { propagators: 'xray' }, warning: undefined, check: (c) => c.propagators.join() === 'xray' },
   { options: { propagators: [1, 2] }, warning: /^start\(\{ propagators \}\): \[1,2\] is not a list of names; using xray,datadog,tracecontext,baggage$/ },
-  { options: { lambdaParentPriority: 'sideways' }, warning: 'start({ lambdaParentPriority }): "sideways" is not one of xray-env, headers; using xray-env', check: (c) => c.lambda.parentPriority === 'xray-env' },
-  { options: { lambdaParentPriority: 'sideways' }, env: { OTEL_XRAY_DD_LAMBDA_PARENT: 'headers' }, warning: /using headers \(env OTEL_XRAY_DD_LAMBDA_PARENT\)$/, check: (c) => c.lambda.parentPriority === 'headers' },
+  {
+    options: { lambdaParentPriority: 'sideways' },
+    warning: 'start({ lambdaParentPriority }): "sideways" is not one of xray-env, headers; using xray-env',
+    check: (c) => c.lambda.parentPriority === 'xray-env',
+  },
+  {
+    options: { lambdaParentPriority: 'sideways' },
+    env: { OTEL_XRAY_DD_LAMBDA_PARENT: 'headers' },
+    warning: /using headers \(env OTEL_XRAY_DD_LAMBDA_PARENT\)$/,
+    check: (c) => c.lambda.parentPriority === 'headers',
+  },
   { options: { shutdownTimeoutMs: -1 }, warning: 'start({ shutdownTimeoutMs }): "-1" is not a whole number; using 2000 ms', check: (c) => c.shutdownTimeoutMs === 2000 },
   { options: { shutdownTimeoutMs: Number.NaN }, warning: /^start\(\{ shutdownTimeoutMs \}\): "NaN" is not a whole number; using 2000 ms$/ },
   { options: { shutdownTimeoutMs: Infinity }, warning: /^start\(\{ shutdownTimeoutMs \}\): .*; using 2000 ms$/ },
   { options: { shutdownTimeoutMs: 1500.5 }, warning: /"1500\.5" is not a whole number; using 2000 ms$/ },
-  { options: { shutdownTimeoutMs: 120_000 }, env: { OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '500' }, warning: 'start({ shutdownTimeoutMs }): 120000 is larger than 60000; using 500 ms (env OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS)', check: (c) => c.shutdownTimeoutMs === 500 },
+  {
+    options: { shutdownTimeoutMs: 120_000 },
+    env: { OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '500' },
+    warning: 'start({ shutdownTimeoutMs }): 120000 is larger than 60000; using 500 ms (env OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS)',
+    check: (c) => c.shutdownTimeoutMs === 500,
+  },
   { options: { lambdaFlushTimeoutMs: '750' }, warning: undefined, check: (c) => c.lambda.flushTimeoutMs === 750 },
   { options: { lambdaFlushTimeoutMs: true }, warning: 'start({ lambdaFlushTimeoutMs }): true is not a number; using 1000 ms' },
-  { options: { tracesEndpoint: 'ftp://user:token@collector/x?token=1' }, warning: 'start({ tracesEndpoint }): "ftp://***@collector/x?***" is not an http(s) URL; using http://localhost:4318/v1/traces', check: (c) => c.tracesEndpoint === 'http://localhost:4318/v1/traces' },
-  { options: { tracesEndpoint: 4318 }, env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, warning: 'start({ tracesEndpoint }): 4318 is not a string; using http://collector:4318/v1/traces (env OTEL_EXPORTER_OTLP_ENDPOINT)' },
-  { options: { instrumentations: ['express', 'bogus'] }, warning: /^start\(\{ instrumentations \}\): unknown instrumentation\(s\) bogus .*; using express$/, check: (c) => [...c.instrumentations].join() === 'express' },
+  {
+    options: { tracesEndpoint: 'ftp://user:token@collector/x?token=1' },
+    warning: 'start({ tracesEndpoint }): "ftp://***@collector/x?***" is not an http(s) URL; using http://localhost:4318/v1/traces',
+    check: (c) => c.tracesEndpoint === 'http://localhost:4318/v1/traces',
+  },
+  {
+    options: { tracesEndpoint: 4318 },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' },
+    warning: 'start({ tracesEndpoint }): 4318 is not a string; using http://collector:4318/v1/traces (env OTEL_EXPORTER_OTLP_ENDPOINT)',
+  },
+  {
+    options: { instrumentations: ['express', 'bogus'] },
+    warning: /^start\(\{ instrumentations \}\): unknown instrumentation\(s\) bogus .*; using express$/,
+    check: (c) => [...c.instrumentations].join() === 'express',
+  },
   { options: { instrumentations: [] }, warning: undefined, check: (c) => c.instrumentations.size === 0 },
   { options: { exitHooks: 'no' }, warning: 'start({ exitHooks }): "no" is not true or false; using true', check: (c) => c.exitHooks === true },
   { options: { exitHooks: false }, warning: undefined, check: (c) => c.exitHooks === false },
   { options: { resourceAttributes: 'team=a' }, warning: 'start({ resourceAttributes }): "team=a" is not an object of string values; using none' },
-  { options: { resourceAttributes: { team: 'a', count: 5 } }, warning: /^start\(\{ resourceAttributes \}\): ignored entries .*\(count\); using the well-formed entries only$/, check: (c) => c.extraResourceAttributes.team === 'a' && !('count' in c.extraResourceAttributes) },
-  { name: 'a getter that throws', options: { get serviceName() { throw new Error('boom'); } }, warning: 'start({ serviceName }): could not be read; using otel-xray-datadog (default: package.json name)' },
-  { name: 'a hostile list', options: { propagators: new Proxy([], { get() { throw new Error('trap'); } }) }, warning: 'start({ propagators }): could not be read; using xray,datadog,tracecontext,baggage' },
-  { name: 'a hostile record', options: { resourceAttributes: new Proxy({}, { ownKeys() { throw new Error('trap'); } }) }, warning: 'start({ resourceAttributes }): could not be read; using none' },
+  {
+    options: { resourceAttributes: { team: 'a', count: 5 } },
+    warning: /^start\(\{ resourceAttributes \}\): ignored entries .*\(count\); using the well-formed entries only$/,
+    check: (c) => c.extraResourceAttributes.team === 'a' && !('count' in c.extraResourceAttributes),
+  },
+  {
+    name: 'a getter that throws',
+    options: {
+      get serviceName() {
+        throw new Error('boom');
+      },
+    },
+    warning: 'start({ serviceName }): could not be read; using otel-xray-datadog (default: package.json name)',
+  },
+  {
+    name: 'a hostile list',
+    options: {
+      propagators: new Proxy([], {
+        get() {
+          throw new Error('trap');
+        },
+      }),
+    },
+    warning: 'start({ propagators }): could not be read; using xray,datadog,tracecontext,baggage',
+  },
+  {
+    name: 'a hostile record',
+    options: {
+      resourceAttributes: new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error('trap');
+          },
+        },
+      ),
+    },
+    warning: 'start({ resourceAttributes }): could not be read; using none',
+  },
   { options: 'checkout', warning: 'start(options): "checkout" is not an object; using the environment and defaults' },
   { options: null, warning: 'start(options): null is not an object; using the environment and defaults' },
 ];
@@ -108,47 +224,158 @@ for (const c of badOptions) {
 
 // Variables: what is resolved, and the one warning an unusable value gives.
 const variables = [
-  { env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }, expect: { protocol: 'http/protobuf' }, warning: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" is not supported by this distribution (http/protobuf, http/json); using http/protobuf' },
-  { env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, expect: { protocol: 'http/protobuf' }, warning: 'OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported by this distribution (http/protobuf, http/json); using http/protobuf' },
-  { env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, expect: { protocol: 'http/json' }, warning: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "thrift" is not one of http/protobuf, http/json; using http/json (env OTEL_EXPORTER_OTLP_PROTOCOL)' },
+  {
+    env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' },
+    expect: { protocol: 'http/protobuf' },
+    warning: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "grpc" is not supported by this distribution (http/protobuf, http/json); using http/protobuf',
+  },
+  {
+    env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    expect: { protocol: 'http/protobuf' },
+    warning: 'OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported by this distribution (http/protobuf, http/json); using http/protobuf',
+  },
+  {
+    env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'thrift', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+    expect: { protocol: 'http/json' },
+    warning: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "thrift" is not one of http/protobuf, http/json; using http/json (env OTEL_EXPORTER_OTLP_PROTOCOL)',
+  },
   { env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'HTTP/JSON', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, expect: { protocol: 'http/json' } },
-  { env: {}, expect: { protocol: 'http/protobuf', compileCache: true, tracesEndpoint: 'http://localhost:4318/v1/traces', ec2Detector: false, keepUrlQuery: false, disabled: false, logLevel: 'warn' } },
+  {
+    env: {},
+    expect: {
+      protocol: 'http/protobuf',
+      compileCache: true,
+      tracesEndpoint: 'http://localhost:4318/v1/traces',
+      ec2Detector: false,
+      keepUrlQuery: false,
+      disabled: false,
+      logLevel: 'warn',
+    },
+  },
   { env: { OTEL_XRAY_DD_COMPILE_CACHE: 'false' }, expect: { compileCache: false } },
   { env: { OTEL_XRAY_DD_COMPILE_CACHE: 'off' }, expect: { compileCache: true }, warning: 'OTEL_XRAY_DD_COMPILE_CACHE: "off" is not true or false; using true' },
   { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.internal:4318/' }, expect: { tracesEndpoint: 'https://collector.internal:4318/v1/traces' } },
   { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:token@gw:4318/base/?x=y' }, expect: { tracesEndpoint: 'https://user:token@gw:4318/base/v1/traces?x=y' } },
-  { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom' , OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' }, expect: { tracesEndpoint: 'http://c:4318/custom' } },
-  { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' }, expect: { tracesEndpoint: 'http://127.0.0.1:1/v1/traces' }, warning: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url" is not a URL; using http://127.0.0.1:1/v1/traces (env OTEL_EXPORTER_OTLP_ENDPOINT)' },
-  { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, expect: { tracesEndpoint: 'http://localhost:4318/v1/traces' }, warning: 'OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" is not an http(s) URL; using http://localhost:4318/v1/traces' },
+  { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' }, expect: { tracesEndpoint: 'http://c:4318/custom' } },
+  {
+    env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'not a url', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' },
+    expect: { tracesEndpoint: 'http://127.0.0.1:1/v1/traces' },
+    warning: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "not a url" is not a URL; using http://127.0.0.1:1/v1/traces (env OTEL_EXPORTER_OTLP_ENDPOINT)',
+  },
+  {
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+    expect: { tracesEndpoint: 'http://localhost:4318/v1/traces' },
+    warning: 'OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" is not an http(s) URL; using http://localhost:4318/v1/traces',
+  },
   { env: { OTEL_NODE_RESOURCE_DETECTORS: 'env,host,ec2' }, expect: { ec2Detector: true } },
   { env: { OTEL_NODE_RESOURCE_DETECTORS: 'aws' }, expect: { ec2Detector: true } },
   { env: { OTEL_NODE_RESOURCE_DETECTORS: 'none' }, expect: { ec2Detector: false } },
-  { env: { OTEL_NODE_RESOURCE_DETECTORS: 'gcp' }, expect: { ec2Detector: false }, warning: /^OTEL_NODE_RESOURCE_DETECTORS: unknown resource detector\(s\) gcp \(known: .*\); using no EC2 detector$/ },
-  { env: { OTEL_NODE_RESOURCE_DETECTORS: 'ec2,azure' }, expect: { ec2Detector: true }, warning: /^OTEL_NODE_RESOURCE_DETECTORS: unknown resource detector\(s\) azure .*; using ec2$/ },
-  { env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'abc' }, expect: { sampler: { name: 'parentbased_traceidratio', ratio: 1, explicit: true } }, warning: 'OTEL_TRACES_SAMPLER_ARG: "abc" is not a number; using ratio 1.0' },
+  {
+    env: { OTEL_NODE_RESOURCE_DETECTORS: 'gcp' },
+    expect: { ec2Detector: false },
+    warning: /^OTEL_NODE_RESOURCE_DETECTORS: unknown resource detector\(s\) gcp \(known: .*\); using no EC2 detector$/,
+  },
+  {
+    env: { OTEL_NODE_RESOURCE_DETECTORS: 'ec2,azure' },
+    expect: { ec2Detector: true },
+    warning: /^OTEL_NODE_RESOURCE_DETECTORS: unknown resource detector\(s\) azure .*; using ec2$/,
+  },
+  {
+    env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'abc' },
+    expect: { sampler: { name: 'parentbased_traceidratio', ratio: 1, explicit: true } },
+    warning: 'OTEL_TRACES_SAMPLER_ARG: "abc" is not a number; using ratio 1.0',
+  },
   { env: { OTEL_TRACES_SAMPLER: 'TraceIdRatio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, expect: { sampler: { name: 'traceidratio', ratio: 0.25, explicit: true } } },
   { env: { OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'abc' }, expect: { sampler: { name: 'always_on', ratio: 1, explicit: true } } },
-  { env: { OTEL_TRACES_SAMPLER: 'sometimes' }, expect: { sampler: { name: 'parentbased_always_on', ratio: 1, explicit: false } }, warning: /^OTEL_TRACES_SAMPLER: "sometimes" is not one of .*; using parentbased_always_on$/ },
-  { env: { OTEL_PROPAGATORS: 'tracecontext,bogus' }, expect: { propagators: ['tracecontext'], datadogInjection: false }, warning: /^OTEL_PROPAGATORS: unknown propagator\(s\) bogus .*; using tracecontext$/ },
+  {
+    env: { OTEL_TRACES_SAMPLER: 'sometimes' },
+    expect: { sampler: { name: 'parentbased_always_on', ratio: 1, explicit: false } },
+    warning: /^OTEL_TRACES_SAMPLER: "sometimes" is not one of .*; using parentbased_always_on$/,
+  },
+  {
+    env: { OTEL_PROPAGATORS: 'tracecontext,bogus' },
+    expect: { propagators: ['tracecontext'], datadogInjection: false },
+    warning: /^OTEL_PROPAGATORS: unknown propagator\(s\) bogus .*; using tracecontext$/,
+  },
   { env: { OTEL_PROPAGATORS: 'xray-lambda,datadog,xray' }, expect: { propagators: ['xray', 'datadog'], datadogInjection: true } },
   { env: { OTEL_PROPAGATORS: 'none' }, expect: { propagators: [], datadogInjection: false } },
-  { env: { OTEL_PROPAGATORS: 'b3,jaeger' }, expect: { propagators: DEFAULT_PROPAGATORS, datadogInjection: false }, warning: /^OTEL_PROPAGATORS: unknown propagator\(s\) b3, jaeger .*; using xray,datadog,tracecontext,baggage$/ },
+  {
+    env: { OTEL_PROPAGATORS: 'b3,jaeger' },
+    expect: { propagators: DEFAULT_PROPAGATORS, datadogInjection: false },
+    warning: /^OTEL_PROPAGATORS: unknown propagator\(s\) b3, jaeger .*; using xray,datadog,tracecontext,baggage$/,
+  },
   { env: { OTEL_LOG_LEVEL: 'DEBUG' }, expect: { logLevel: 'debug' } },
   { env: { OTEL_LOG_LEVEL: 'loud' }, expect: { logLevel: 'warn' }, warning: /^OTEL_LOG_LEVEL: "loud" is not one of none, error, .*; using warn$/ },
   { env: { OTEL_SDK_DISABLED: 'TRUE' }, expect: { disabled: true } },
   { env: { OTEL_SDK_DISABLED: 'yes' }, expect: { disabled: false }, warning: 'OTEL_SDK_DISABLED: "yes" is not true or false; using false' },
   { env: { OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '-5' }, expect: { shutdownTimeoutMs: 2000 }, warning: 'OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: "-5" is not a whole number; using 2000 ms' },
-  { env: { OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: '99999' }, expect: { lambda: { functionName: undefined, region: undefined, parentPriority: 'xray-env', samplingMode: 'all', inferredSpans: true, coldStartMinMs: undefined, fetchTags: false, flushTimeoutMs: 1000 } }, warning: 'OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: 99999 is larger than 60000; using 1000 ms' },
-  { env: { DD_TAGS: 'env:ok,::,novalue:' }, expect: { env: 'ok' }, warning: /^DD_TAGS: ignored malformed entries \(:: \| novalue:\); expected key:value; using the well-formed entries only$/ },
-  { env: { OTEL_RESOURCE_ATTRIBUTES: 'a=%E0%A4%A' }, expect: { extraResourceAttributes: {} }, warning: /^OTEL_RESOURCE_ATTRIBUTES: .* bad percent-encoding; using none of its attributes$/ },
-  { env: { DD_SERVICE: 'bad\u0007name', OTEL_SERVICE_NAME: 'otel' }, expect: { service: 'otel' }, warning: /^DD_SERVICE: "bad\?name" has control characters .*; using otel \(env OTEL_SERVICE_NAME\)$/ },
-  { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,@opentelemetry/instrumentation-pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' }, expect: { instrumentations: new Set(['http']) } },
-  { env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'bogus' }, expect: { instrumentations: new Set() }, warning: /^OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown instrumentation\(s\) bogus .*; using none$/ },
-  { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,bogus' }, expect: { instrumentations: new Set(ALL_INSTRUMENTATIONS.filter((n) => n !== 'express')) }, warning: /^OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown instrumentation\(s\) bogus .*; using express$/ },
+  {
+    env: { OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: '99999' },
+    expect: {
+      lambda: {
+        functionName: undefined,
+        region: undefined,
+        parentPriority: 'xray-env',
+        samplingMode: 'all',
+        inferredSpans: true,
+        coldStartMinMs: undefined,
+        fetchTags: false,
+        flushTimeoutMs: 1000,
+      },
+    },
+    warning: 'OTEL_XRAY_DD_LAMBDA_FLUSH_TIMEOUT_MS: 99999 is larger than 60000; using 1000 ms',
+  },
+  {
+    env: { DD_TAGS: 'env:ok,::,novalue:' },
+    expect: { env: 'ok' },
+    warning: /^DD_TAGS: ignored malformed entries \(:: \| novalue:\); expected key:value; using the well-formed entries only$/,
+  },
+  {
+    env: { OTEL_RESOURCE_ATTRIBUTES: 'a=%E0%A4%A' },
+    expect: { extraResourceAttributes: {} },
+    warning: /^OTEL_RESOURCE_ATTRIBUTES: .* bad percent-encoding; using none of its attributes$/,
+  },
+  {
+    env: { DD_SERVICE: 'bad\u0007name', OTEL_SERVICE_NAME: 'otel' },
+    expect: { service: 'otel' },
+    warning: /^DD_SERVICE: "bad\?name" has control characters .*; using otel \(env OTEL_SERVICE_NAME\)$/,
+  },
+  {
+    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,@opentelemetry/instrumentation-pg', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg' },
+    expect: { instrumentations: new Set(['http']) },
+  },
+  {
+    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'bogus' },
+    expect: { instrumentations: new Set() },
+    warning: /^OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown instrumentation\(s\) bogus .*; using none$/,
+  },
+  {
+    env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,bogus' },
+    expect: { instrumentations: new Set(ALL_INSTRUMENTATIONS.filter((n) => n !== 'express')) },
+    warning: /^OTEL_NODE_DISABLED_INSTRUMENTATIONS: unknown instrumentation\(s\) bogus .*; using express$/,
+  },
   { env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }, options: { instrumentations: ['express', 'http'] }, expect: { instrumentations: new Set(['express', 'http']) } },
-  { env: { OTEL_XRAY_DD_LAMBDA_PARENT: 'Headers', OTEL_XRAY_DD_LAMBDA_FETCH_TAGS: '1', AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'eu-west-1' }, expect: { lambda: { functionName: 'fn', region: 'eu-west-1', parentPriority: 'headers', samplingMode: 'all', inferredSpans: true, coldStartMinMs: undefined, fetchTags: true, flushTimeoutMs: 1000 } } },
+  {
+    env: { OTEL_XRAY_DD_LAMBDA_PARENT: 'Headers', OTEL_XRAY_DD_LAMBDA_FETCH_TAGS: '1', AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'eu-west-1' },
+    expect: {
+      lambda: {
+        functionName: 'fn',
+        region: 'eu-west-1',
+        parentPriority: 'headers',
+        samplingMode: 'all',
+        inferredSpans: true,
+        coldStartMinMs: undefined,
+        fetchTags: true,
+        flushTimeoutMs: 1000,
+      },
+    },
+  },
   { env: { OTEL_XRAY_DD_EVENTBRIDGE_INJECT: 'true', OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '0' }, expect: { messaging: { eventBridgeInject: true, kinesisInject: false, maxLinks: 0 } } },
-  { env: { OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '5000' }, expect: { messaging: { eventBridgeInject: false, kinesisInject: false, maxLinks: 128 } }, warning: 'OTEL_XRAY_DD_LAMBDA_MAX_LINKS: 5000 is larger than 1000; using 128' },
+  {
+    env: { OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '5000' },
+    expect: { messaging: { eventBridgeInject: false, kinesisInject: false, maxLinks: 128 } },
+    warning: 'OTEL_XRAY_DD_LAMBDA_MAX_LINKS: 5000 is larger than 1000; using 128',
+  },
 ];
 
 for (const c of variables) {
@@ -167,12 +394,29 @@ for (const c of variables) {
 
 test('several bad values: one warning each, in no particular order, none repeated', () => {
   const config = resolve(
-    { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: 'abc', DD_TAGS: 'env:ok,::', OTEL_PROPAGATORS: 'tracecontext,bogus', OTEL_LOG_LEVEL: 'loud', OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '-5', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' },
+    {
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: 'abc',
+      DD_TAGS: 'env:ok,::',
+      OTEL_PROPAGATORS: 'tracecontext,bogus',
+      OTEL_LOG_LEVEL: 'loud',
+      OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS: '-5',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    },
     { serviceName: 5, propagators: ['b3'], shutdownTimeoutMs: 'soon' },
   );
   assert.deepEqual(config.warnings.map((w) => w.slice(0, w.indexOf(':'))).sort(), [
-    'DD_TAGS', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_LOG_LEVEL', 'OTEL_PROPAGATORS', 'OTEL_TRACES_SAMPLER_ARG', 'OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS',
-    'start({ propagators })', 'start({ serviceName })', 'start({ shutdownTimeoutMs })',
+    'DD_TAGS',
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    'OTEL_LOG_LEVEL',
+    'OTEL_PROPAGATORS',
+    'OTEL_TRACES_SAMPLER_ARG',
+    'OTEL_XRAY_DD_SHUTDOWN_TIMEOUT_MS',
+    'start({ propagators })',
+    'start({ serviceName })',
+    'start({ shutdownTimeoutMs })',
   ]);
   assert.ok(config.warnings.find((w) => w.startsWith('start({ propagators })')).endsWith('using tracecontext (env OTEL_PROPAGATORS)'));
   assertWellFormedWarnings(config);
@@ -215,7 +459,8 @@ test('the start-up report: each setting in force and where it came from', () => 
     'setting lambda.functionName = fn (env AWS_LAMBDA_FUNCTION_NAME)',
     'setting lambda.fetchTags = true (env OTEL_XRAY_DD_LAMBDA_FETCH_TAGS)',
     'setting compileCache = true (default)',
-  ]) assert.ok(lines.includes(expected), `${expected} in:\n${lines.join('\n')}`);
+  ])
+    assert.ok(lines.includes(expected), `${expected} in:\n${lines.join('\n')}`);
   assert.equal(new Set(lines.map((l) => l.split(' = ')[0])).size, lines.length, 'each setting once');
 
   // Function tags replace only what came from a default, and say so.

@@ -69,10 +69,19 @@ test('variable names follow the families we read; options are declared once', ()
   }
   options.push(...Object.keys(OPTION_ONLY_SETTINGS));
   assert.equal(new Set(options).size, options.length, 'an option sets one thing');
-  assert.deepEqual(
-    options.sort(),
-    ['env', 'exitHooks', 'instrumentations', 'lambdaFlushTimeoutMs', 'lambdaParentPriority', 'propagators', 'resourceAttributes', 'serviceName', 'shutdownTimeoutMs', 'tracesEndpoint', 'version'],
-  );
+  assert.deepEqual(options.sort(), [
+    'env',
+    'exitHooks',
+    'instrumentations',
+    'lambdaFlushTimeoutMs',
+    'lambdaParentPriority',
+    'propagators',
+    'resourceAttributes',
+    'serviceName',
+    'shutdownTimeoutMs',
+    'tracesEndpoint',
+    'version',
+  ]);
 });
 
 test('readSetting: one variable through its declaration, for code that runs before the configuration', () => {

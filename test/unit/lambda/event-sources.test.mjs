@@ -35,7 +35,15 @@ const apiGatewayRest = (headers, extra = {}) => ({
   httpMethod: 'GET',
   headers,
   multiValueHeaders: Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, [v]])),
-  requestContext: { requestId: 'req-1', requestTimeEpoch: 1_700_000_000_000, stage: 'prod', domainName: 'api.example.com', resourcePath: '/users/{id}', httpMethod: 'GET', ...extra },
+  requestContext: {
+    requestId: 'req-1',
+    requestTimeEpoch: 1_700_000_000_000,
+    stage: 'prod',
+    domainName: 'api.example.com',
+    resourcePath: '/users/{id}',
+    httpMethod: 'GET',
+    ...extra,
+  },
   body: null,
   isBase64Encoded: false,
 });
@@ -45,17 +53,43 @@ const httpApi = (headers, requestContext = {}) => ({
   rawPath: '/users/7',
   rawQueryString: '',
   headers,
-  requestContext: { requestId: 'req-2', domainName: 'abc.execute-api.us-east-1.amazonaws.com', http: { method: 'GET', path: '/users/7' }, timeEpoch: 1_700_000_000_000, ...requestContext },
+  requestContext: {
+    requestId: 'req-2',
+    domainName: 'abc.execute-api.us-east-1.amazonaws.com',
+    http: { method: 'GET', path: '/users/7' },
+    timeEpoch: 1_700_000_000_000,
+    ...requestContext,
+  },
   isBase64Encoded: false,
 });
-const functionUrl = (headers) => ({ ...httpApi(headers), routeKey: '$default', requestContext: { requestId: 'req-3', domainName: 'xyz.lambda-url.us-east-1.on.aws', http: { method: 'POST', path: '/' }, timeEpoch: 1 } });
+const functionUrl = (headers) => ({
+  ...httpApi(headers),
+  routeKey: '$default',
+  requestContext: { requestId: 'req-3', domainName: 'xyz.lambda-url.us-east-1.on.aws', http: { method: 'POST', path: '/' }, timeEpoch: 1 },
+});
 const webSocket = (headers) => ({
   headers,
   multiValueHeaders: headers && Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-  requestContext: { routeKey: '$connect', eventType: 'CONNECT', connectionId: 'L0SM9cOFvHcCIhw=', domainName: 'ws.example.com', requestTimeEpoch: 1, stage: 'prod', requestId: 'r' },
+  requestContext: {
+    routeKey: '$connect',
+    eventType: 'CONNECT',
+    connectionId: 'L0SM9cOFvHcCIhw=',
+    domainName: 'ws.example.com',
+    requestTimeEpoch: 1,
+    stage: 'prod',
+    requestId: 'r',
+  },
   isBase64Encoded: false,
 });
-const albSingle = (headers) => ({ requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/6d0ecf831eec9f09' } }, httpMethod: 'GET', path: '/', queryStringParameters: {}, headers, body: '', isBase64Encoded: false });
+const albSingle = (headers) => ({
+  requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/6d0ecf831eec9f09' } },
+  httpMethod: 'GET',
+  path: '/',
+  queryStringParameters: {},
+  headers,
+  body: '',
+  isBase64Encoded: false,
+});
 const albMulti = (headers) => ({
   requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/6d0ecf831eec9f09' } },
   httpMethod: 'GET',
@@ -65,7 +99,15 @@ const albMulti = (headers) => ({
   body: '',
   isBase64Encoded: false,
 });
-const appSync = (headers) => ({ arguments: { id: '7' }, identity: null, source: null, request: { headers, domainName: null }, prev: null, info: { fieldName: 'getUser', parentTypeName: 'Query', variables: {}, selectionSetList: ['id'], selectionSetGraphQL: '{ id }' }, stash: {} });
+const appSync = (headers) => ({
+  arguments: { id: '7' },
+  identity: null,
+  source: null,
+  request: { headers, domainName: null },
+  prev: null,
+  info: { fieldName: 'getUser', parentTypeName: 'Query', variables: {}, selectionSetList: ['id'], selectionSetGraphQL: '{ id }' },
+  stash: {},
+});
 
 const sqsRecord = ({ attributes = {}, messageAttributes = {}, body = 'hello', id = 'm-1' } = {}) => ({
   messageId: id,
@@ -81,15 +123,49 @@ const sqsRecord = ({ attributes = {}, messageAttributes = {}, body = 'hello', id
 const sqsString = (value) => ({ stringValue: value, stringListValues: [], binaryListValues: [], dataType: 'String' });
 const sqsBinary = (value) => ({ binaryValue: b64(value), stringListValues: [], binaryListValues: [], dataType: 'Binary' });
 const snsNotification = (attributes, message = 'hi') =>
-  JSON.stringify({ Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:123456789012:events', Message: message, Timestamp: '2026-11-29T12:00:00.000Z', MessageAttributes: attributes });
-const eventBridgeEvent = (detail, extra = {}) => ({ version: '0', id: 'eb-1', 'detail-type': 'OrderPlaced', source: 'shop.orders', account: '123456789012', time: '2026-11-29T12:00:00Z', region: 'us-east-1', resources: [], detail, ...extra });
+  JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'sns-1',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:events',
+    Message: message,
+    Timestamp: '2026-11-29T12:00:00.000Z',
+    MessageAttributes: attributes,
+  });
+const eventBridgeEvent = (detail, extra = {}) => ({
+  version: '0',
+  id: 'eb-1',
+  'detail-type': 'OrderPlaced',
+  source: 'shop.orders',
+  account: '123456789012',
+  time: '2026-11-29T12:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail,
+  ...extra,
+});
 const snsRecord = (messageAttributes, message = 'hi') => ({
   EventSource: 'aws:sns',
   EventVersion: '1.0',
   EventSubscriptionArn: 'arn:aws:sns:us-east-1:123456789012:events:sub',
-  Sns: { Type: 'Notification', MessageId: 'sns-1', TopicArn: 'arn:aws:sns:us-east-1:123456789012:events', Subject: null, Message: message, Timestamp: '2026-11-29T12:00:00.000Z', MessageAttributes: messageAttributes },
+  Sns: {
+    Type: 'Notification',
+    MessageId: 'sns-1',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:events',
+    Subject: null,
+    Message: message,
+    Timestamp: '2026-11-29T12:00:00.000Z',
+    MessageAttributes: messageAttributes,
+  },
 });
-const kinesisRecord = (data, seq = '4959') => ({ kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: seq, data: b64(data), approximateArrivalTimestamp: 1_700_000_000.5 }, eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: 'shardId-000:4959', eventName: 'aws:kinesis:record', eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks', awsRegion: 'us-east-1' });
+const kinesisRecord = (data, seq = '4959') => ({
+  kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: seq, data: b64(data), approximateArrivalTimestamp: 1_700_000_000.5 },
+  eventSource: 'aws:kinesis',
+  eventVersion: '1.0',
+  eventID: 'shardId-000:4959',
+  eventName: 'aws:kinesis:record',
+  eventSourceARN: 'arn:aws:kinesis:us-east-1:123456789012:stream/clicks',
+  awsRegion: 'us-east-1',
+});
 const authorizerData = (extra = {}) => b64(JSON.stringify({ ...datadog('2'), 'x-datadog-authorizing-requestid': 'req-1', ...extra }));
 
 const rows = [
@@ -98,11 +174,27 @@ const rows = [
   ['API Gateway REST: Datadog headers', apiGatewayRest(datadog()), { trigger: 'http', parent: DD_PARENT }],
   ['API Gateway REST: X-Ray header minted by API Gateway, sampled', apiGatewayRest({ 'X-Amzn-Trace-Id': xray(1) }), { trigger: 'http', parent: XRAY_PARENT }],
   ['API Gateway REST: X-Ray header, not sampled: no parent', apiGatewayRest({ 'X-Amzn-Trace-Id': xray(0) }), { trigger: 'http', parent: undefined }],
-  ['API Gateway REST: traceparent wins over Datadog headers and X-Ray', apiGatewayRest({ traceparent: traceparent(), ...datadog(), 'x-amzn-trace-id': xray(1) }), { trigger: 'http', parent: W3C_PARENT }],
-  ['API Gateway REST: a traced authorizer ran for this request', apiGatewayRest({ traceparent: traceparent() }, { authorizer: { _datadog: authorizerData(), principalId: 'u', integrationLatency: 0 } }), { trigger: 'http', parent: `${DD_T}/3333333333333333/1` }],
-  ['API Gateway REST: a cached authorizer answer (another request) is ignored', apiGatewayRest({ traceparent: traceparent() }, { authorizer: { _datadog: authorizerData({ 'x-datadog-authorizing-requestid': 'older' }), integrationLatency: 0 } }), { trigger: 'http', parent: W3C_PARENT }],
+  [
+    'API Gateway REST: traceparent wins over Datadog headers and X-Ray',
+    apiGatewayRest({ traceparent: traceparent(), ...datadog(), 'x-amzn-trace-id': xray(1) }),
+    { trigger: 'http', parent: W3C_PARENT },
+  ],
+  [
+    'API Gateway REST: a traced authorizer ran for this request',
+    apiGatewayRest({ traceparent: traceparent() }, { authorizer: { _datadog: authorizerData(), principalId: 'u', integrationLatency: 0 } }),
+    { trigger: 'http', parent: `${DD_T}/3333333333333333/1` },
+  ],
+  [
+    'API Gateway REST: a cached authorizer answer (another request) is ignored',
+    apiGatewayRest({ traceparent: traceparent() }, { authorizer: { _datadog: authorizerData({ 'x-datadog-authorizing-requestid': 'older' }), integrationLatency: 0 } }),
+    { trigger: 'http', parent: W3C_PARENT },
+  ],
   ['HTTP API: traceparent', httpApi({ traceparent: traceparent() }), { trigger: 'http', parent: W3C_PARENT }],
-  ['HTTP API: authorizer context under lambda', httpApi({ traceparent: traceparent() }, { authorizer: { lambda: { _datadog: authorizerData() }, integrationLatency: 12 } }), { trigger: 'http', parent: `${DD_T}/3333333333333333/1` }],
+  [
+    'HTTP API: authorizer context under lambda',
+    httpApi({ traceparent: traceparent() }, { authorizer: { lambda: { _datadog: authorizerData() }, integrationLatency: 12 } }),
+    { trigger: 'http', parent: `${DD_T}/3333333333333333/1` },
+  ],
   ['function URL: traceparent', functionUrl({ traceparent: traceparent() }), { trigger: 'http', parent: W3C_PARENT }],
   ['WebSocket $connect: Datadog headers', webSocket(datadog()), { trigger: 'http', parent: DD_PARENT }],
   ['WebSocket message: no headers', { ...webSocket(undefined), body: '{}' }, { trigger: 'http', parent: undefined }],
@@ -111,30 +203,88 @@ const rows = [
   ['ALB with multi-value headers: Datadog only', albMulti(datadog()), { trigger: 'http', parent: DD_PARENT }],
   ['AppSync resolver: request headers', appSync({ traceparent: traceparent() }), { trigger: 'http', parent: W3C_PARENT }],
   // SQS
-  ['SQS: _datadog String attribute', { Records: [sqsRecord({ messageAttributes: { _datadog: sqsString(JSON.stringify(datadog())) } })] }, { trigger: 'pubsub', parent: DD_PARENT, consumer: 'orders process', links: 1 }],
-  ['SQS: _datadog Binary attribute', { Records: [sqsRecord({ messageAttributes: { _datadog: sqsBinary(JSON.stringify(datadog())) } })] }, { trigger: 'pubsub', parent: DD_PARENT, links: 1 }],
-  ['SQS: traceparent attribute (our producer)', { Records: [sqsRecord({ messageAttributes: { traceparent: sqsString(traceparent()) } })] }, { trigger: 'pubsub', parent: W3C_PARENT, links: 1 }],
+  [
+    'SQS: _datadog String attribute',
+    { Records: [sqsRecord({ messageAttributes: { _datadog: sqsString(JSON.stringify(datadog())) } })] },
+    { trigger: 'pubsub', parent: DD_PARENT, consumer: 'orders process', links: 1 },
+  ],
+  [
+    'SQS: _datadog Binary attribute',
+    { Records: [sqsRecord({ messageAttributes: { _datadog: sqsBinary(JSON.stringify(datadog())) } })] },
+    { trigger: 'pubsub', parent: DD_PARENT, links: 1 },
+  ],
+  [
+    'SQS: traceparent attribute (our producer)',
+    { Records: [sqsRecord({ messageAttributes: { traceparent: sqsString(traceparent()) } })] },
+    { trigger: 'pubsub', parent: W3C_PARENT, links: 1 },
+  ],
   ['SQS: only AWSTraceHeader, sampled', { Records: [sqsRecord({ attributes: { AWSTraceHeader: xray(1) } })] }, { trigger: 'pubsub', parent: XRAY_PARENT, links: 1 }],
   ['SQS: only AWSTraceHeader, not sampled: nothing', { Records: [sqsRecord({ attributes: { AWSTraceHeader: xray(0) } })] }, { trigger: 'pubsub', parent: undefined, links: 0 }],
-  ['SNS -> SQS (envelope in the body)', { Records: [sqsRecord({ body: snsNotification({ _datadog: { Type: 'String', Value: JSON.stringify(datadog()) } }) })] }, { trigger: 'pubsub', parent: DD_PARENT, links: 1 }],
-  ['SNS -> SQS, raw delivery (SNS attributes become SQS attributes)', { Records: [sqsRecord({ messageAttributes: { _datadog: sqsBinary(JSON.stringify(datadog())) } })] }, { trigger: 'pubsub', parent: DD_PARENT }],
-  ['EventBridge -> SQS (envelope in the body)', { Records: [sqsRecord({ body: JSON.stringify(eventBridgeEvent({ order: 7, _datadog: datadog() })), attributes: { AWSTraceHeader: xray(0) } })] }, { trigger: 'pubsub', parent: DD_PARENT, links: 1 }],
-  ['EventBridge -> SNS -> SQS', { Records: [sqsRecord({ body: snsNotification({}, JSON.stringify(eventBridgeEvent({ _datadog: datadog() }))) })] }, { trigger: 'pubsub', parent: DD_PARENT }],
-  ['SQS batch: one link per record with a context, no parent', { Records: [sqsRecord({ messageAttributes: { traceparent: sqsString(traceparent()) } }), sqsRecord({ id: 'm-2' }), sqsRecord({ id: 'm-3', messageAttributes: { _datadog: sqsString(JSON.stringify(datadog())) } })] }, { trigger: 'pubsub', parent: undefined, links: 2, consumer: 'orders process' }],
+  [
+    'SNS -> SQS (envelope in the body)',
+    { Records: [sqsRecord({ body: snsNotification({ _datadog: { Type: 'String', Value: JSON.stringify(datadog()) } }) })] },
+    { trigger: 'pubsub', parent: DD_PARENT, links: 1 },
+  ],
+  [
+    'SNS -> SQS, raw delivery (SNS attributes become SQS attributes)',
+    { Records: [sqsRecord({ messageAttributes: { _datadog: sqsBinary(JSON.stringify(datadog())) } })] },
+    { trigger: 'pubsub', parent: DD_PARENT },
+  ],
+  [
+    'EventBridge -> SQS (envelope in the body)',
+    { Records: [sqsRecord({ body: JSON.stringify(eventBridgeEvent({ order: 7, _datadog: datadog() })), attributes: { AWSTraceHeader: xray(0) } })] },
+    { trigger: 'pubsub', parent: DD_PARENT, links: 1 },
+  ],
+  [
+    'EventBridge -> SNS -> SQS',
+    { Records: [sqsRecord({ body: snsNotification({}, JSON.stringify(eventBridgeEvent({ _datadog: datadog() }))) })] },
+    { trigger: 'pubsub', parent: DD_PARENT },
+  ],
+  [
+    'SQS batch: one link per record with a context, no parent',
+    {
+      Records: [
+        sqsRecord({ messageAttributes: { traceparent: sqsString(traceparent()) } }),
+        sqsRecord({ id: 'm-2' }),
+        sqsRecord({ id: 'm-3', messageAttributes: { _datadog: sqsString(JSON.stringify(datadog())) } }),
+      ],
+    },
+    { trigger: 'pubsub', parent: undefined, links: 2, consumer: 'orders process' },
+  ],
   // SNS
-  ['SNS: _datadog String', { Records: [snsRecord({ _datadog: { Type: 'String', Value: JSON.stringify(datadog()) } })] }, { trigger: 'pubsub', parent: DD_PARENT, consumer: 'events process', links: 1 }],
+  [
+    'SNS: _datadog String',
+    { Records: [snsRecord({ _datadog: { Type: 'String', Value: JSON.stringify(datadog()) } })] },
+    { trigger: 'pubsub', parent: DD_PARENT, consumer: 'events process', links: 1 },
+  ],
   ['SNS: _datadog Binary', { Records: [snsRecord({ _datadog: { Type: 'Binary', Value: b64(JSON.stringify(datadog())) } })] }, { trigger: 'pubsub', parent: DD_PARENT }],
   ['EventBridge -> SNS', { Records: [snsRecord({}, JSON.stringify(eventBridgeEvent({ _datadog: datadog() })))] }, { trigger: 'pubsub', parent: DD_PARENT }],
   // Kinesis
-  ['Kinesis: _datadog in JSON data', { Records: [kinesisRecord(JSON.stringify({ click: 1, _datadog: datadog() }))] }, { trigger: 'datasource', parent: DD_PARENT, consumer: 'clicks process', links: 1 }],
+  [
+    'Kinesis: _datadog in JSON data',
+    { Records: [kinesisRecord(JSON.stringify({ click: 1, _datadog: datadog() }))] },
+    { trigger: 'datasource', parent: DD_PARENT, consumer: 'clicks process', links: 1 },
+  ],
   ['Kinesis: data that is not JSON', { Records: [kinesisRecord('plain bytes')] }, { trigger: 'datasource', parent: undefined, links: 0 }],
   // EventBridge
   ['EventBridge: detail._datadog', eventBridgeEvent({ _datadog: datadog() }), { trigger: 'pubsub', parent: DD_PARENT, consumer: 'shop.orders process', links: 1 }],
   ['EventBridge: detail.traceparent', eventBridgeEvent({ traceparent: traceparent() }), { trigger: 'pubsub', parent: W3C_PARENT }],
   ['EventBridge: scheduled event', eventBridgeEvent({}, { source: 'aws.events', 'detail-type': 'Scheduled Event' }), { trigger: 'timer', parent: undefined }],
   // Other sources
-  ['S3 notification', { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: 'k' } } }] }, { trigger: 'datasource', parent: undefined }],
-  ['DynamoDB stream', { Records: [{ eventID: '1', eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { Keys: {} }, eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026' }] }, { trigger: 'datasource', parent: undefined }],
+  [
+    'S3 notification',
+    { Records: [{ eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: 'us-east-1', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'b' }, object: { key: 'k' } } }] },
+    { trigger: 'datasource', parent: undefined },
+  ],
+  [
+    'DynamoDB stream',
+    {
+      Records: [
+        { eventID: '1', eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { Keys: {} }, eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026' },
+      ],
+    },
+    { trigger: 'datasource', parent: undefined },
+  ],
   ['anything else', { hello: 'world' }, { trigger: 'other', parent: undefined }],
 ];
 
@@ -153,7 +303,11 @@ test('direct invoke: the client context parents when the event carries no contex
   assert.equal(parentOf(readEventTrace({ order: 1 }, { custom: { _datadog: JSON.stringify(datadog()) } }, 128)), DD_PARENT);
   assert.equal(parentOf(readEventTrace({ order: 1 }, { custom: { traceparent: traceparent() } }, 128)), W3C_PARENT);
   assert.equal(readEventTrace({ order: 1 }, { custom: { traceparent: traceparent() } }, 128).links.length, 1);
-  assert.equal(parentOf(readEventTrace(apiGatewayRest({ traceparent: traceparent('01', T, '4444444444444444') }), { custom: datadog() }, 128)), `${T}/4444444444444444/1`, "the event's own context wins");
+  assert.equal(
+    parentOf(readEventTrace(apiGatewayRest({ traceparent: traceparent('01', T, '4444444444444444') }), { custom: datadog() }, 128)),
+    `${T}/4444444444444444/1`,
+    "the event's own context wins",
+  );
 });
 
 test('Step Functions: the ids Datadog derives from the execution, or the caller of the execution', () => {
@@ -164,13 +318,19 @@ test('Step Functions: the ids Datadog derives from the execution, or the caller 
     StateMachine: { Id: 'arn:aws:states:us-east-1:123456789012:stateMachine:checkout', Name: 'checkout' },
   };
   const hex = (input, from) => {
-    const bytes = createHash('sha256').update(input).digest().subarray(from, from + 8);
+    const bytes = createHash('sha256')
+      .update(input)
+      .digest()
+      .subarray(from, from + 8);
     bytes[0] &= 0x7f;
     return bytes.toString('hex');
   };
   const expectedTrace = hex(execution, 0) + hex(execution, 8);
   const expectedParent = hex(`${execution}#Charge#2026-11-29T12:00:01.000Z`, 0);
-  for (const event of [{ _datadog: sfnContext, order: 7 }, { ...sfnContext, order: 7 }]) {
+  for (const event of [
+    { _datadog: sfnContext, order: 7 },
+    { ...sfnContext, order: 7 },
+  ]) {
     const result = readEventTrace(event, undefined, 128);
     assert.equal(parentOf(result), `${expectedTrace}/${expectedParent}/1`);
   }
@@ -193,7 +353,11 @@ const conflicts = [
 ];
 for (const [own, header, expected] of conflicts) {
   test(`conflict rule: message carries ${own}, AWSTraceHeader ${header?.slice(-9) ?? 'absent'} -> ${expected ?? 'no parent'}`, () => {
-    const messageAttributes = own.startsWith('Datadog') ? { _datadog: sqsString(JSON.stringify(datadog())) } : own.startsWith('W3C') ? { traceparent: sqsString(traceparent('00')) } : {};
+    const messageAttributes = own.startsWith('Datadog')
+      ? { _datadog: sqsString(JSON.stringify(datadog())) }
+      : own.startsWith('W3C')
+        ? { traceparent: sqsString(traceparent('00')) }
+        : {};
     const result = readEventTrace({ Records: [sqsRecord({ messageAttributes, attributes: header ? { AWSTraceHeader: header } : {} })] }, undefined, 128);
     assert.equal(parentOf(result), expected);
   });
@@ -201,8 +365,9 @@ for (const [own, header, expected] of conflicts) {
 
 test('fuzz: malformed events never throw, never give an invalid parent, and stay within the link bound', () => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const junk = () => [undefined, null, 0, -1, NaN, '', 'x'.repeat(5000), [], {}, { _datadog: '{' }, true, b64('{"_datadog":'), '{"Type":"Notification","TopicArn":1'][Math.floor(random() * 13)];
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const junk = () =>
+    [undefined, null, 0, -1, NaN, '', 'x'.repeat(5000), [], {}, { _datadog: '{' }, true, b64('{"_datadog":'), '{"Type":"Notification","TopicArn":1'][Math.floor(random() * 13)];
   const mutate = (value, depth = 0) => {
     if (depth > 4 || typeof value !== 'object' || value === null) return random() < 0.3 ? junk() : value;
     const copy = Array.isArray(value) ? [...value] : { ...value };
@@ -239,7 +404,11 @@ const inferredRows = [
   ['WebSocket', webSocket({}), ['aws.apigateway.websocket ws.example.com "$connect" server 1->invocation']],
   ['ALB: no arrival time in the event', albSingle({}), undefined],
   ['SQS', { Records: [sqsRecord()] }, ['aws.sqs orders "orders" consumer 1700000000000->arrival']],
-  ['SNS -> SQS: the topic, then the queue', { Records: [sqsRecord({ body: snsNotification({}) })] }, ['aws.sns events "events" consumer 1764417600000->1700000000000', 'aws.sqs orders "orders" consumer 1700000000000->arrival'].slice(1)],
+  [
+    'SNS -> SQS: the topic, then the queue',
+    { Records: [sqsRecord({ body: snsNotification({}) })] },
+    ['aws.sns events "events" consumer 1764417600000->1700000000000', 'aws.sqs orders "orders" consumer 1700000000000->arrival'].slice(1),
+  ],
   ['SNS', { Records: [snsRecord({})] }, ['aws.sns events "events" consumer 1795953600000->arrival']],
   ['EventBridge', eventBridgeEvent({}), ['aws.eventbridge shop.orders "shop.orders" consumer 1795953600000->arrival']],
   ['Kinesis', { Records: [kinesisRecord('x')] }, ['aws.kinesis clicks "clicks" consumer 1700000000500->arrival']],
@@ -249,9 +418,26 @@ for (const [name, event, expected] of inferredRows) {
   test(`inferred span: ${name}`, () => assert.deepEqual(inferredOf(event), expected));
 }
 
-test('inferred span: an SNS envelope younger than the queue\'s SentTimestamp (clock skew) is not drawn as a hop', () => {
-  const later = JSON.stringify({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:us-east-1:123456789012:events', Message: 'm', Timestamp: '2030-01-01T00:00:00.000Z', MessageAttributes: {} });
+test("inferred span: an SNS envelope younger than the queue's SentTimestamp (clock skew) is not drawn as a hop", () => {
+  const later = JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'x',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:events',
+    Message: 'm',
+    Timestamp: '2030-01-01T00:00:00.000Z',
+    MessageAttributes: {},
+  });
   assert.deepEqual(inferredOf({ Records: [sqsRecord({ body: later })] }), ['aws.sqs orders "orders" consumer 1700000000000->arrival']);
-  const earlier = JSON.stringify({ Type: 'Notification', MessageId: 'x', TopicArn: 'arn:aws:sns:us-east-1:123456789012:events', Message: 'm', Timestamp: '2023-11-14T22:13:19.000Z', MessageAttributes: {} });
-  assert.deepEqual(inferredOf({ Records: [sqsRecord({ body: earlier })] }), ['aws.sns events "events" consumer 1699999999000->1700000000000', 'aws.sqs orders "orders" consumer 1700000000000->arrival']);
+  const earlier = JSON.stringify({
+    Type: 'Notification',
+    MessageId: 'x',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:events',
+    Message: 'm',
+    Timestamp: '2023-11-14T22:13:19.000Z',
+    MessageAttributes: {},
+  });
+  assert.deepEqual(inferredOf({ Records: [sqsRecord({ body: earlier })] }), [
+    'aws.sns events "events" consumer 1699999999000->1700000000000',
+    'aws.sqs orders "orders" consumer 1700000000000->arrival',
+  ]);
 });

@@ -16,9 +16,13 @@ const rows = [
   [1000, () => undefined, 1000],
   [1000, () => Number.NaN, 1000],
   [1000, () => Infinity, 1000],
-  [1000, () => {
-    throw new Error('no clock');
-  }, 1000],
+  [
+    1000,
+    () => {
+      throw new Error('no clock');
+    },
+    1000,
+  ],
 ];
 
 for (const [timeout, remaining, expected] of rows) {

@@ -13,7 +13,6 @@ const { functionTagAttributes, applyTagAttributes, fetchFunctionTags, withFuncti
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { diag, DiagLogLevel } = require('@opentelemetry/api');
 
-
 // ---------------------------------------------------------------------------
 // In-process: configuration, mapping, precedence
 // ---------------------------------------------------------------------------
@@ -71,10 +70,10 @@ test('mapping: env/service/version replace defaults only; other tags become attr
   assert.deepEqual(functionTagAttributes(FUNCTION_TAGS, { service: true, env: false, version: false }).overrides, { 'service.name': 'orders-api' });
   // Datadog lower-cases tag keys; the resource keys of the unified tags are set only through env/service/version;
   // empty values and AWS's tags (any case) are dropped.
-  assert.deepEqual(
-    functionTagAttributes({ Env: ' qa ', 'service.name': 'sneaky', 'deployment.environment': 'sneaky', owner: '', 'AWS:x': 'y', 'cost-center': '42' }, all),
-    { overrides: { 'deployment.environment.name': 'qa', 'deployment.environment': 'qa' }, additions: { 'cost-center': '42' } },
-  );
+  assert.deepEqual(functionTagAttributes({ Env: ' qa ', 'service.name': 'sneaky', 'deployment.environment': 'sneaky', owner: '', 'AWS:x': 'y', 'cost-center': '42' }, all), {
+    overrides: { 'deployment.environment.name': 'qa', 'deployment.environment': 'qa' },
+    additions: { 'cost-center': '42' },
+  });
 });
 
 test('precedence: options and DD_*/OTEL_* variables over function tags over defaults; detected attributes stay', () => {
@@ -160,7 +159,10 @@ test('late resource: pending until the tags arrive, then carries them; the SDK i
     assert.equal(resource.asyncAttributesPending, true);
     const merged = resource.merge(resourceFromAttributes({ extra: 'x' }));
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(sdk.calls.map((c) => [c.config, c.input]), [[{ region: 'us-east-1', maxAttempts: 1 }, { FunctionName: 'orders-fn' }]]);
+    assert.deepEqual(
+      sdk.calls.map((c) => [c.config, c.input]),
+      [[{ region: 'us-east-1', maxAttempts: 1 }, { FunctionName: 'orders-fn' }]],
+    );
     answer({ Tags: FUNCTION_TAGS, Configuration: {} });
     await resource.waitForAsyncAttributes();
     assert.equal(resource.asyncAttributesPending, false);
@@ -173,14 +175,16 @@ test('late resource: pending until the tags arrive, then carries them; the SDK i
     assert.equal(merged.attributes.extra, 'x');
     assert.equal(sdk.calls[0].destroyed, true, 'the client is closed after its one call');
   });
-  assert.deepEqual(lines.map((l) => l.level), ['debug', 'debug', 'debug', 'debug']);
+  assert.deepEqual(
+    lines.map((l) => l.level),
+    ['debug', 'debug', 'debug', 'debug'],
+  );
   assert.match(lines[0].message, /function tags read: env, service, version, team/);
   // The start-up report's lines for what the tags replaced, now that they are known.
-  assert.deepEqual(lines.slice(1).map((l) => l.message.replace('otel-xray-datadog: ', '')), [
-    'setting service = orders-api (function tag service)',
-    'setting env = staging (function tag env)',
-    'setting version = 2.3.1 (function tag version)',
-  ]);
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.message.replace('otel-xray-datadog: ', '')),
+    ['setting service = orders-api (function tag service)', 'setting env = staging (function tag env)', 'setting version = 2.3.1 (function tag version)'],
+  );
 });
 
 test('fetch failures: fallback, bounded, never rejects, at most one line (a warning only when the user must act)', async (t) => {
@@ -190,12 +194,21 @@ test('fetch failures: fallback, bounded, never rejects, at most one line (a warn
     { what: 'bare 403', send: () => Promise.reject(awsError('UnknownError', 403)), level: 'warn', line: /lambda:GetFunction/ },
     { what: 'throttled', send: () => Promise.reject(awsError('TooManyRequestsException', 429)), level: 'debug', line: /not read \(TooManyRequestsException/ },
     { what: 'not found', send: () => Promise.reject(awsError('ResourceNotFoundException', 404)), level: 'debug', line: /ResourceNotFoundException/ },
-    { what: 'send throws', send: () => { throw new TypeError('boom'); }, level: 'debug', line: /TypeError: boom/ },
+    {
+      what: 'send throws',
+      send: () => {
+        throw new TypeError('boom');
+      },
+      level: 'debug',
+      line: /TypeError: boom/,
+    },
     { what: 'hangs', send: () => new Promise(() => {}), level: 'debug', line: /not read within 50 ms/ },
     { what: 'no tags in the answer', send: () => Promise.resolve({ Configuration: {} }), level: 'debug', line: /function tags read: \(none\)/, tags: {} },
     {
       what: 'SDK missing',
-      load: () => { throw Object.assign(new Error("Cannot find module '@aws-sdk/client-lambda'\nRequire stack: ..."), { code: 'MODULE_NOT_FOUND' }); },
+      load: () => {
+        throw Object.assign(new Error("Cannot find module '@aws-sdk/client-lambda'\nRequire stack: ..."), { code: 'MODULE_NOT_FOUND' });
+      },
       level: 'warn',
       line: /@aws-sdk\/client-lambda could not be loaded \(Cannot find module '@aws-sdk\/client-lambda'\); function tags are not read/,
     },
@@ -217,4 +230,3 @@ test('fetch failures: fallback, bounded, never rejects, at most one line (a warn
   // The bound leaves half of the Lambda flush budget to the export, and never exceeds 1 s.
   assert.equal(MAX_TAGS_WAIT_MS, 1000);
 });
-

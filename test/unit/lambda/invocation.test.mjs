@@ -55,7 +55,11 @@ function invokeWithCallback(handler, event, ctx) {
     const done = (error, result) => resolve({ error, result });
     try {
       const r = handler(event, ctx, done);
-      if (r && typeof r.then === 'function') r.then((v) => done(null, v), (e) => done(e));
+      if (r && typeof r.then === 'function')
+        r.then(
+          (v) => done(null, v),
+          (e) => done(e),
+        );
     } catch (e) {
       done(e);
     }
@@ -97,8 +101,19 @@ test('a callback handler that returns at once: the span lasts until the callback
 
 test('outcomes are what the runtime would get untraced: value, rejection, synchronous throw, non-Error failure', async () => {
   const { wrap, spans } = setup();
-  assert.deepEqual(await invokeWithCallback(wrap(async () => ({ ok: 1 })), {}, lambdaContext()), { error: null, result: { ok: 1 } });
-  const rejected = await invokeWithCallback(wrap(async () => Promise.reject(new TypeError('bad'))), {}, lambdaContext());
+  assert.deepEqual(
+    await invokeWithCallback(
+      wrap(async () => ({ ok: 1 })),
+      {},
+      lambdaContext(),
+    ),
+    { error: null, result: { ok: 1 } },
+  );
+  const rejected = await invokeWithCallback(
+    wrap(async () => Promise.reject(new TypeError('bad'))),
+    {},
+    lambdaContext(),
+  );
   assert.ok(rejected.error instanceof TypeError);
   const thrown = await invokeWithCallback(
     wrap(() => {
@@ -108,7 +123,11 @@ test('outcomes are what the runtime would get untraced: value, rejection, synchr
     lambdaContext(),
   );
   assert.ok(thrown.error instanceof RangeError);
-  const stringFailure = await invokeWithCallback(wrap((e, c, cb) => cb('plain string')), {}, lambdaContext());
+  const stringFailure = await invokeWithCallback(
+    wrap((e, c, cb) => cb('plain string')),
+    {},
+    lambdaContext(),
+  );
   assert.equal(stringFailure.error, 'plain string');
   // Without a callback (nodejs24.x): a synchronous throw becomes a rejection after the flush.
   await assert.rejects(
@@ -119,14 +138,25 @@ test('outcomes are what the runtime would get untraced: value, rejection, synchr
     ),
     /no callback here/,
   );
-  assert.deepEqual(spans().map((s) => s.status.code), [0, 2, 2, 2, 2]);
+  assert.deepEqual(
+    spans().map((s) => s.status.code),
+    [0, 2, 2, 2, 2],
+  );
 });
 
 test('the flush completes before the runtime hears the outcome', async () => {
   const order = [];
   const { wrap } = setup({ flushAll: async () => order.push('flushed') });
-  await invokeWithCallback(wrap((e, c, cb) => setTimeout(() => cb(null, 'x'), 5)), {}, lambdaContext()).then(() => order.push('runtime told'));
-  await invokeWithCallback(wrap(async () => 'y'), {}, lambdaContext()).then(() => order.push('runtime told'));
+  await invokeWithCallback(
+    wrap((e, c, cb) => setTimeout(() => cb(null, 'x'), 5)),
+    {},
+    lambdaContext(),
+  ).then(() => order.push('runtime told'));
+  await invokeWithCallback(
+    wrap(async () => 'y'),
+    {},
+    lambdaContext(),
+  ).then(() => order.push('runtime told'));
   assert.deepEqual(order, ['flushed', 'runtime told', 'flushed', 'runtime told']);
 });
 

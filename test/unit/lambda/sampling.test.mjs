@@ -28,12 +28,33 @@ const ddHost = (priority) => ({
   httpMethod: 'GET',
   requestContext: { requestId: 'r' },
 });
-const sqsDatadog = { Records: [{ messageId: 'm', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:q', body: '{}', attributes: { AWSTraceHeader: active(0) }, messageAttributes: { _datadog: { stringValue: '{"x-datadog-trace-id":"12345","x-datadog-parent-id":"67890","x-datadog-sampling-priority":"1"}', dataType: 'String' } } }] };
+const sqsDatadog = {
+  Records: [
+    {
+      messageId: 'm',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:1:q',
+      body: '{}',
+      attributes: { AWSTraceHeader: active(0) },
+      messageAttributes: { _datadog: { stringValue: '{"x-datadog-trace-id":"12345","x-datadog-parent-id":"67890","x-datadog-sampling-priority":"1"}', dataType: 'String' } },
+    },
+  ],
+};
 
-function run({ xrayHeader, event = {}, samplingMode = 'all', parentPriority = 'xray-env', sampler = { name: 'parentbased_always_on', ratio: 1, explicit: false }, inferredSpans = false }) {
+function run({
+  xrayHeader,
+  event = {},
+  samplingMode = 'all',
+  parentPriority = 'xray-env',
+  sampler = { name: 'parentbased_always_on', ratio: 1, explicit: false },
+  inferredSpans = false,
+}) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ sampler: createSampler(sampler), spanProcessors: [new DatadogNames(), new SimpleSpanProcessor(exporter)] });
-  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority, samplingMode, inferredSpans, maxLinks: 8, flushTimeoutMs: 100, flushWithin: async () => true }, {});
+  const wrap = createHandlerWrapper(
+    { tracer: provider.getTracer('t'), parentPriority, samplingMode, inferredSpans, maxLinks: 8, flushTimeoutMs: 100, flushWithin: async () => true },
+    {},
+  );
   const outgoing = {};
   const handler = wrap(async () => {
     propagation.inject(contextApi.active(), outgoing);
@@ -49,7 +70,14 @@ function run({ xrayHeader, event = {}, samplingMode = 'all', parentPriority = 'x
 const view = ({ invocation, spans, outgoing }) =>
   invocation && {
     exported: spans.length,
-    trace: invocation.spanContext().traceId === ROOT ? 'xray' : invocation.spanContext().traceId === UP_TRACE ? 'upstream' : invocation.spanContext().traceId.endsWith((12345).toString(16)) ? 'datadog' : 'new',
+    trace:
+      invocation.spanContext().traceId === ROOT
+        ? 'xray'
+        : invocation.spanContext().traceId === UP_TRACE
+          ? 'upstream'
+          : invocation.spanContext().traceId.endsWith((12345).toString(16))
+            ? 'datadog'
+            : 'new',
     parent: invocation.parentSpanContext?.spanId ?? null,
     priority: invocation.attributes['sampling.priority'],
     childPriority: spans.find((s) => s.name === 'child')?.attributes['sampling.priority'],
@@ -60,20 +88,94 @@ const view = ({ invocation, spans, outgoing }) =>
 
 const table = [
   // name, input, expected view
-  ['Active, X-Ray sampled: child of the segment, kept', { xrayHeader: active(1) }, { exported: 2, trace: 'xray', parent: SEGMENT, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['Active, X-Ray not sampled: exported as the root of a new trace', { xrayHeader: active(0) }, { exported: 2, trace: 'new', parent: null, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['PassThrough, Root= only: root of a new trace', { xrayHeader: passThroughRootOnly }, { exported: 2, trace: 'new', parent: null, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['PassThrough, Sampled=0;Lineage=: root of a new trace', { xrayHeader: passThroughUnsampled }, { exported: 2, trace: 'new', parent: null, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['X-Ray not sampled, dd-trace host upstream (priority 2): its child, its priority', { xrayHeader: active(0), event: ddHost(2) }, { exported: 2, trace: 'datadog', parent: (67890).toString(16).padStart(16, '0'), priority: 2, childPriority: 2, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '2' }],
-  ['X-Ray sampled, dd-trace upstream dropped (priority 0): under the segment, priority 0, passed on as dropped', { xrayHeader: active(1), event: ddHost(0) }, { exported: 2, trace: 'xray', parent: SEGMENT, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' }],
-  ['X-Ray not sampled, W3C upstream not sampled: exported for the stats, priority 0', { xrayHeader: active(0), event: w3c('00') }, { exported: 2, trace: 'upstream', parent: UP_SPAN, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' }],
-  ['X-Ray not sampled, SQS message with a sampled _datadog: joins the producer', { xrayHeader: passThroughUnsampled, event: sqsDatadog }, { exported: 3, trace: 'datadog', parent: (67890).toString(16).padStart(16, '0'), priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['headers priority: the upstream parents even under a sampled segment', { xrayHeader: active(1), event: w3c('01'), parentPriority: 'headers' }, { exported: 2, trace: 'upstream', parent: UP_SPAN, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['OTEL_TRACES_SAMPLER set (ratio 0): its decision is the priority, the span is still exported', { xrayHeader: active(1), sampler: { name: 'parentbased_traceidratio', ratio: 0, explicit: true } }, { exported: 2, trace: 'xray', parent: SEGMENT, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' }],
-  ['OTEL_TRACES_SAMPLER set, but the upstream decided: the upstream wins', { xrayHeader: active(1), event: ddHost(2), sampler: { name: 'parentbased_traceidratio', ratio: 0, explicit: true } }, { exported: 2, trace: 'xray', parent: SEGMENT, priority: 2, childPriority: 2, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '2' }],
-  ['xray-priority mode: X-Ray Sampled=0 becomes priority 0 when nothing else decided', { xrayHeader: active(0), samplingMode: 'xray-priority' }, { exported: 2, trace: 'new', parent: null, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' }],
-  ['xray-priority mode: X-Ray Sampled=1 keeps', { xrayHeader: active(1), samplingMode: 'xray-priority' }, { exported: 2, trace: 'xray', parent: SEGMENT, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
-  ['strict (xray) mode, X-Ray sampled: child of the segment, no priority attribute', { xrayHeader: active(1), samplingMode: 'xray' }, { exported: 2, trace: 'xray', parent: SEGMENT, priority: undefined, childPriority: undefined, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' }],
+  [
+    'Active, X-Ray sampled: child of the segment, kept',
+    { xrayHeader: active(1) },
+    { exported: 2, trace: 'xray', parent: SEGMENT, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
+  [
+    'Active, X-Ray not sampled: exported as the root of a new trace',
+    { xrayHeader: active(0) },
+    { exported: 2, trace: 'new', parent: null, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
+  [
+    'PassThrough, Root= only: root of a new trace',
+    { xrayHeader: passThroughRootOnly },
+    { exported: 2, trace: 'new', parent: null, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
+  [
+    'PassThrough, Sampled=0;Lineage=: root of a new trace',
+    { xrayHeader: passThroughUnsampled },
+    { exported: 2, trace: 'new', parent: null, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
+  [
+    'X-Ray not sampled, dd-trace host upstream (priority 2): its child, its priority',
+    { xrayHeader: active(0), event: ddHost(2) },
+    {
+      exported: 2,
+      trace: 'datadog',
+      parent: (67890).toString(16).padStart(16, '0'),
+      priority: 2,
+      childPriority: 2,
+      outgoingW3cFlags: '01',
+      outgoingXraySampled: '1',
+      outgoingDdPriority: '2',
+    },
+  ],
+  [
+    'X-Ray sampled, dd-trace upstream dropped (priority 0): under the segment, priority 0, passed on as dropped',
+    { xrayHeader: active(1), event: ddHost(0) },
+    { exported: 2, trace: 'xray', parent: SEGMENT, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' },
+  ],
+  [
+    'X-Ray not sampled, W3C upstream not sampled: exported for the stats, priority 0',
+    { xrayHeader: active(0), event: w3c('00') },
+    { exported: 2, trace: 'upstream', parent: UP_SPAN, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' },
+  ],
+  [
+    'X-Ray not sampled, SQS message with a sampled _datadog: joins the producer',
+    { xrayHeader: passThroughUnsampled, event: sqsDatadog },
+    {
+      exported: 3,
+      trace: 'datadog',
+      parent: (67890).toString(16).padStart(16, '0'),
+      priority: 1,
+      childPriority: 1,
+      outgoingW3cFlags: '01',
+      outgoingXraySampled: '1',
+      outgoingDdPriority: '1',
+    },
+  ],
+  [
+    'headers priority: the upstream parents even under a sampled segment',
+    { xrayHeader: active(1), event: w3c('01'), parentPriority: 'headers' },
+    { exported: 2, trace: 'upstream', parent: UP_SPAN, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
+  [
+    'OTEL_TRACES_SAMPLER set (ratio 0): its decision is the priority, the span is still exported',
+    { xrayHeader: active(1), sampler: { name: 'parentbased_traceidratio', ratio: 0, explicit: true } },
+    { exported: 2, trace: 'xray', parent: SEGMENT, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' },
+  ],
+  [
+    'OTEL_TRACES_SAMPLER set, but the upstream decided: the upstream wins',
+    { xrayHeader: active(1), event: ddHost(2), sampler: { name: 'parentbased_traceidratio', ratio: 0, explicit: true } },
+    { exported: 2, trace: 'xray', parent: SEGMENT, priority: 2, childPriority: 2, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '2' },
+  ],
+  [
+    'xray-priority mode: X-Ray Sampled=0 becomes priority 0 when nothing else decided',
+    { xrayHeader: active(0), samplingMode: 'xray-priority' },
+    { exported: 2, trace: 'new', parent: null, priority: 0, childPriority: 0, outgoingW3cFlags: '00', outgoingXraySampled: '0', outgoingDdPriority: '0' },
+  ],
+  [
+    'xray-priority mode: X-Ray Sampled=1 keeps',
+    { xrayHeader: active(1), samplingMode: 'xray-priority' },
+    { exported: 2, trace: 'xray', parent: SEGMENT, priority: 1, childPriority: 1, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
+  [
+    'strict (xray) mode, X-Ray sampled: child of the segment, no priority attribute',
+    { xrayHeader: active(1), samplingMode: 'xray' },
+    { exported: 2, trace: 'xray', parent: SEGMENT, priority: undefined, childPriority: undefined, outgoingW3cFlags: '01', outgoingXraySampled: '1', outgoingDdPriority: '1' },
+  ],
 ];
 
 for (const [name, input, expected] of table) {
@@ -93,22 +195,31 @@ test('strict (xray) mode reproduces the earlier behaviour: X-Ray Sampled=0 expor
 
 test('host spans are untouched: an unmarked context follows the configured sampler', () => {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }), spanProcessors: [new DatadogNames(), new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }),
+    spanProcessors: [new DatadogNames(), new SimpleSpanProcessor(exporter)],
+  });
   const parent = trace.setSpanContext(contextApi.active(), { traceId: UP_TRACE, spanId: UP_SPAN, traceFlags: 0, isRemote: true });
   provider.getTracer('t').startSpan('server', {}, parent).end();
   provider.getTracer('t').startSpan('root').end();
-  assert.deepEqual(exporter.getFinishedSpans().map((s) => [s.name, s.attributes['sampling.priority']]), [['root', undefined]]);
+  assert.deepEqual(
+    exporter.getFinishedSpans().map((s) => [s.name, s.attributes['sampling.priority']]),
+    [['root', undefined]],
+  );
 });
 
-test('inferred spans: producer -> the queue\'s hop -> invocation; the hop carries the decision, the invocation inherits it; off by the setting', async () => {
+test("inferred spans: producer -> the queue's hop -> invocation; the hop carries the decision, the invocation inherits it; off by the setting", async () => {
   const sent = Date.now() - 250;
   const event = { Records: [{ ...sqsDatadog.Records[0], attributes: { AWSTraceHeader: active(0), SentTimestamp: String(sent) } }] };
   const { spans, invocation } = await run({ xrayHeader: active(0), event, inferredSpans: true });
   const hop = spans.find((s) => s.name === 'aws.sqs');
   assert.ok(hop, spans.map((s) => s.name).join());
   assert.equal(hop.parentSpanContext.spanId, (67890).toString(16).padStart(16, '0'), "the hop's parent is the producer");
-  assert.equal(invocation.parentSpanContext.spanId, hop.spanContext().spanId, 'the invocation is the hop\'s child');
-  assert.deepEqual([hop.attributes['operation.name'], hop.attributes['service.name'], hop.attributes['resource.name'], hop.attributes['span.type'], hop.kind], ['aws.sqs', 'q', 'q', 'web', 4]);
+  assert.equal(invocation.parentSpanContext.spanId, hop.spanContext().spanId, "the invocation is the hop's child");
+  assert.deepEqual(
+    [hop.attributes['operation.name'], hop.attributes['service.name'], hop.attributes['resource.name'], hop.attributes['span.type'], hop.kind],
+    ['aws.sqs', 'q', 'q', 'web', 4],
+  );
   const startMs = hop.startTime[0] * 1000 + hop.startTime[1] / 1e6;
   const endMs = hop.endTime[0] * 1000 + hop.endTime[1] / 1e6;
   const invocationStart = invocation.startTime[0] * 1000 + invocation.startTime[1] / 1e6;

@@ -43,7 +43,12 @@ function rng(seed) {
 
 const hex = (random, n) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
 const traceparent = (random) => `00-${hex(random, 32)}-${hex(random, 16)}-01`;
-const ddJson = (random) => JSON.stringify({ 'x-datadog-trace-id': String(1 + Math.floor(random() * 1e15)), 'x-datadog-parent-id': String(1 + Math.floor(random() * 1e15)), 'x-datadog-sampling-priority': '1' });
+const ddJson = (random) =>
+  JSON.stringify({
+    'x-datadog-trace-id': String(1 + Math.floor(random() * 1e15)),
+    'x-datadog-parent-id': String(1 + Math.floor(random() * 1e15)),
+    'x-datadog-sampling-priority': '1',
+  });
 const HUGE = 'x'.repeat(10 * 1024 * 1024);
 // Built once: the generator must not spend the test's time copying megabytes.
 const HUGE_TRACEPARENT_JSON = `{"traceparent":"${HUGE}"}`;
@@ -99,21 +104,53 @@ function randomRecord(random, source) {
       return {
         eventSource: random() < 0.95 ? 'aws:sqs' : junk(random),
         messageId: junk(random),
-        body: random() < 0.2 ? JSON.stringify({ Type: 'Notification', TopicArn: 'arn:x', MessageAttributes: { _datadog: { Type: 'Binary', Value: small(random) }, traceparent: { Type: 'String', Value: small(random) } } }) : junk(random),
+        body:
+          random() < 0.2
+            ? JSON.stringify({
+                Type: 'Notification',
+                TopicArn: 'arn:x',
+                MessageAttributes: { _datadog: { Type: 'Binary', Value: small(random) }, traceparent: { Type: 'String', Value: small(random) } },
+              })
+            : junk(random),
         attributes: random() < 0.2 ? junk(random) : { AWSTraceHeader: junk(random) },
         messageAttributes: random() < 0.2 ? junk(random) : { _datadog: attr(), traceparent: attr(), 'X-Datadog-Trace-Id': attr(), [String(junk(random))]: attr() },
         eventSourceARN: junk(random),
       };
     case 'aws:sns':
-      return { EventSource: 'aws:sns', Sns: random() < 0.2 ? junk(random) : { MessageId: junk(random), TopicArn: junk(random), MessageAttributes: { _datadog: { Type: random() < 0.5 ? 'Binary' : 'String', Value: junk(random) }, traceparent: { Type: 'String', Value: junk(random) } } } };
+      return {
+        EventSource: 'aws:sns',
+        Sns:
+          random() < 0.2
+            ? junk(random)
+            : {
+                MessageId: junk(random),
+                TopicArn: junk(random),
+                MessageAttributes: { _datadog: { Type: random() < 0.5 ? 'Binary' : 'String', Value: junk(random) }, traceparent: { Type: 'String', Value: junk(random) } },
+              },
+      };
     default:
-      return { eventSource: 'aws:kinesis', eventSourceARN: junk(random), kinesis: random() < 0.2 ? junk(random) : { sequenceNumber: junk(random), data: random() < 0.5 ? Buffer.from(JSON.stringify({ _datadog: JSON.parse(ddJson(random)), v: 1 })).toString('base64') : junk(random) } };
+      return {
+        eventSource: 'aws:kinesis',
+        eventSourceARN: junk(random),
+        kinesis:
+          random() < 0.2
+            ? junk(random)
+            : {
+                sequenceNumber: junk(random),
+                data: random() < 0.5 ? Buffer.from(JSON.stringify({ _datadog: JSON.parse(ddJson(random)), v: 1 })).toString('base64') : junk(random),
+              },
+      };
   }
 }
 
 function randomEvent(random) {
   const kind = Math.floor(random() * 5);
-  if (kind === 3) return { 'detail-type': 'X', source: junk(random) ?? 's', detail: random() < 0.5 ? junk(random) : { _datadog: random() < 0.5 ? junk(random) : JSON.parse(ddJson(random)), traceparent: junk(random) } };
+  if (kind === 3)
+    return {
+      'detail-type': 'X',
+      source: junk(random) ?? 's',
+      detail: random() < 0.5 ? junk(random) : { _datadog: random() < 0.5 ? junk(random) : JSON.parse(ddJson(random)), traceparent: junk(random) },
+    };
   if (kind === 4) return junk(random);
   const source = ['aws:sqs', 'aws:sns', 'aws:kinesis'][kind];
   const count = Math.floor(random() * 30);
@@ -146,11 +183,47 @@ test('consumer: 3,000 random events (malformed `_datadog`, non-string values, hu
 test('consumer: 10,000-record events of each source: links stop at the configured count and within the byte bound', (t) => {
   const random = rng(7);
   const events = {
-    sqs: { Records: Array.from({ length: 10_000 }, (_, i) => ({ eventSource: 'aws:sqs', messageId: `m-${i}`, eventSourceARN: 'arn:aws:sqs:us-east-1:1:q', attributes: { AWSTraceHeader: `Root=1-${hex(random, 8)}-${hex(random, 24)};Parent=${hex(random, 16)};Sampled=1` }, messageAttributes: { _datadog: { stringValue: ddJson(random), dataType: 'String' } } })) },
-    'sns->sqs': { Records: Array.from({ length: 10_000 }, (_, i) => ({ eventSource: 'aws:sqs', messageId: `m-${i}`, body: JSON.stringify({ Type: 'Notification', TopicArn: 'arn:aws:sns:us-east-1:1:t', Message: 'y'.repeat(2000), MessageAttributes: { traceparent: { Type: 'String', Value: traceparent(random) } } }) })) },
-    sns: { Records: Array.from({ length: 10_000 }, (_, i) => ({ EventSource: 'aws:sns', Sns: { MessageId: `s-${i}`, TopicArn: 'arn:aws:sns:us-east-1:1:t', MessageAttributes: { _datadog: { Type: 'Binary', Value: Buffer.from(ddJson(random)).toString('base64') } } } })) },
-    kinesis: { Records: Array.from({ length: 10_000 }, (_, i) => ({ eventSource: 'aws:kinesis', eventSourceARN: 'arn:aws:kinesis:us-east-1:1:stream/s', kinesis: { sequenceNumber: String(i), data: Buffer.from(JSON.stringify({ payload: 'z'.repeat(1000), _datadog: JSON.parse(ddJson(random)) })).toString('base64') } })) },
-    'no context': { Records: Array.from({ length: 10_000 }, (_, i) => ({ eventSource: 'aws:sqs', messageId: `m-${i}`, body: `{"TopicArn":1,"MessageAttributes":${'1'.repeat(1000)}}` })) },
+    sqs: {
+      Records: Array.from({ length: 10_000 }, (_, i) => ({
+        eventSource: 'aws:sqs',
+        messageId: `m-${i}`,
+        eventSourceARN: 'arn:aws:sqs:us-east-1:1:q',
+        attributes: { AWSTraceHeader: `Root=1-${hex(random, 8)}-${hex(random, 24)};Parent=${hex(random, 16)};Sampled=1` },
+        messageAttributes: { _datadog: { stringValue: ddJson(random), dataType: 'String' } },
+      })),
+    },
+    'sns->sqs': {
+      Records: Array.from({ length: 10_000 }, (_, i) => ({
+        eventSource: 'aws:sqs',
+        messageId: `m-${i}`,
+        body: JSON.stringify({
+          Type: 'Notification',
+          TopicArn: 'arn:aws:sns:us-east-1:1:t',
+          Message: 'y'.repeat(2000),
+          MessageAttributes: { traceparent: { Type: 'String', Value: traceparent(random) } },
+        }),
+      })),
+    },
+    sns: {
+      Records: Array.from({ length: 10_000 }, (_, i) => ({
+        EventSource: 'aws:sns',
+        Sns: {
+          MessageId: `s-${i}`,
+          TopicArn: 'arn:aws:sns:us-east-1:1:t',
+          MessageAttributes: { _datadog: { Type: 'Binary', Value: Buffer.from(ddJson(random)).toString('base64') } },
+        },
+      })),
+    },
+    kinesis: {
+      Records: Array.from({ length: 10_000 }, (_, i) => ({
+        eventSource: 'aws:kinesis',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:1:stream/s',
+        kinesis: { sequenceNumber: String(i), data: Buffer.from(JSON.stringify({ payload: 'z'.repeat(1000), _datadog: JSON.parse(ddJson(random)) })).toString('base64') },
+      })),
+    },
+    'no context': {
+      Records: Array.from({ length: 10_000 }, (_, i) => ({ eventSource: 'aws:sqs', messageId: `m-${i}`, body: `{"TopicArn":1,"MessageAttributes":${'1'.repeat(1000)}}` })),
+    },
   };
   for (const [name, event] of Object.entries(events)) {
     for (const maxLinks of [DEFAULT_MAX_LINKS, 1000]) {
@@ -159,7 +232,10 @@ test('consumer: 10,000-record events of each source: links stop at the configure
       const took = performance.now() - started;
       assert.ok(result.links.length <= maxLinks);
       if (name !== 'no context') assert.ok(result.links.length > 0, name);
-      const bytes = result.links.reduce((sum, l) => sum + 96 + (l.context.traceState?.serialize().length ?? 0) + 24 + String(l.attributes?.['messaging.message.id'] ?? '').length, 0);
+      const bytes = result.links.reduce(
+        (sum, l) => sum + 96 + (l.context.traceState?.serialize().length ?? 0) + 24 + String(l.attributes?.['messaging.message.id'] ?? '').length,
+        0,
+      );
       assert.ok(bytes <= MAX_LINK_BYTES, `${name}: ${bytes} bytes of links`);
       assert.equal(result.upstream, undefined, `${name}: a batch never offers a parent`);
       assert.equal(result.consumer.attributes['messaging.batch.message_count'], 10_000);
@@ -185,19 +261,52 @@ test('consumer: single huge values (10 MiB attribute, body, Kinesis data, client
 
 test('the invocation wrapper: hostile events (throwing getters, proxies, 10,000 records) never reach the handler as errors', async (t) => {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const wrap = createHandlerWrapper({ tracer: provider.getTracer('t'), parentPriority: 'xray-env', samplingMode: 'all', maxLinks: DEFAULT_MAX_LINKS, flushTimeoutMs: 100, flushWithin: async () => true }, {});
+  const wrap = createHandlerWrapper(
+    { tracer: provider.getTracer('t'), parentPriority: 'xray-env', samplingMode: 'all', maxLinks: DEFAULT_MAX_LINKS, flushTimeoutMs: 100, flushWithin: async () => true },
+    {},
+  );
   const handler = wrap(async (event) => ({ ok: true, kind: typeof event }));
-  const throwing = new Proxy({}, { get() { throw new Error('getter'); }, has() { throw new Error('has'); }, ownKeys() { throw new Error('keys'); } });
+  const throwing = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error('getter');
+      },
+      has() {
+        throw new Error('has');
+      },
+      ownKeys() {
+        throw new Error('keys');
+      },
+    },
+  );
   const random = rng(99);
   const events = [
     throwing,
     { Records: throwing },
     { Records: [throwing] },
     { Records: [{ eventSource: 'aws:sqs', messageAttributes: throwing }] },
-    { Records: [{ get eventSource() { throw new Error('x'); } }] },
-    { 'detail-type': 'x', source: 's', get detail() { throw new Error('detail'); } },
+    {
+      Records: [
+        {
+          get eventSource() {
+            throw new Error('x');
+          },
+        },
+      ],
+    },
+    {
+      'detail-type': 'x',
+      source: 's',
+      get detail() {
+        throw new Error('detail');
+      },
+    },
     { Records: Array.from({ length: 10_000 }, () => ({ eventSource: 'aws:sqs', messageAttributes: { traceparent: { stringValue: traceparent(random) } } })) },
   ];
   const contexts = [{}, { clientContext: throwing }, { clientContext: { custom: throwing } }, { clientContext: { custom: { traceparent: traceparent(random) } } }];
@@ -218,13 +327,19 @@ test('the invocation wrapper: hostile events (throwing getters, proxies, 10,000 
 test('settings: unusable values fall back to the defaults', () => {
   assert.equal(DEFAULT_MAX_LINKS, 128);
   assert.deepEqual(messagingSettings({}), { eventBridgeInject: false, kinesisInject: false, maxLinks: DEFAULT_MAX_LINKS });
-  assert.deepEqual(messagingSettings({ OTEL_XRAY_DD_EVENTBRIDGE_INJECT: 'TRUE', OTEL_XRAY_DD_KINESIS_INJECT: 'true', OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '0' }), { eventBridgeInject: true, kinesisInject: true, maxLinks: 0 });
+  assert.deepEqual(messagingSettings({ OTEL_XRAY_DD_EVENTBRIDGE_INJECT: 'TRUE', OTEL_XRAY_DD_KINESIS_INJECT: 'true', OTEL_XRAY_DD_LAMBDA_MAX_LINKS: '0' }), {
+    eventBridgeInject: true,
+    kinesisInject: true,
+    maxLinks: 0,
+  });
   for (const bad of ['-1', '1e3', '1001', 'many', ' 12x']) assert.equal(messagingSettings({ OTEL_XRAY_DD_LAMBDA_MAX_LINKS: bad }).maxLinks, DEFAULT_MAX_LINKS, bad);
   assert.equal(messagingSettings({ OTEL_XRAY_DD_KINESIS_INJECT: 'yes' }).kinesisInject, false);
 });
 
-test('producer: 3,000 random inputs: no exception, never more than 10 attributes, the caller\'s input never modified', (t) => {
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new AWSXRayPropagator(), new DatadogPropagator(true), new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+test("producer: 3,000 random inputs: no exception, never more than 10 attributes, the caller's input never modified", (t) => {
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new AWSXRayPropagator(), new DatadogPropagator(true), new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
   const random = rng(3);
   const carriers = [
     { 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1', traceparent: traceparent(random) },
@@ -234,19 +349,77 @@ test('producer: 3,000 random inputs: no exception, never more than 10 attributes
   const attributes = () => {
     if (random() < 0.2) return small(random);
     const count = Math.floor(random() * 13);
-    return Object.fromEntries(Array.from({ length: count }, (_, i) => [i === 0 && random() < 0.3 ? 'traceparent' : `a${i}`, random() < 0.8 ? { DataType: 'String', StringValue: random() < 0.02 ? BIG_VALUE : 'v' } : small(random)]));
+    return Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [
+        i === 0 && random() < 0.3 ? 'traceparent' : `a${i}`,
+        random() < 0.8 ? { DataType: 'String', StringValue: random() < 0.02 ? BIG_VALUE : 'v' } : small(random),
+      ]),
+    );
   };
   const inputs = () => {
     const kind = Math.floor(random() * 8);
     switch (kind) {
-      case 0: return ['SQS', 'SendMessage', { QueueUrl: 'q', MessageBody: random() < 0.1 ? small(random) : 'body', MessageAttributes: attributes(), MessageSystemAttributes: random() < 0.3 ? small(random) : undefined }];
-      case 1: return ['SQS', 'SendMessageBatch', { QueueUrl: 'q', Entries: random() < 0.2 ? small(random) : Array.from({ length: Math.floor(random() * 12) }, (_, i) => (random() < 0.1 ? small(random) : { Id: String(i), MessageBody: 'b', MessageAttributes: attributes() })) }];
-      case 2: return ['SNS', 'Publish', { TopicArn: 'arn', Message: 'm', MessageAttributes: attributes() }];
-      case 3: return ['SNS', 'PublishBatch', { TopicArn: 'arn', PublishBatchRequestEntries: Array.from({ length: Math.floor(random() * 12) }, (_, i) => ({ Id: String(i), Message: 'm', MessageAttributes: attributes() })) }];
-      case 4: return ['EventBridge', 'PutEvents', { Entries: random() < 0.2 ? small(random) : Array.from({ length: Math.floor(random() * 12) }, () => ({ Source: 's', DetailType: 'd', Detail: random() < 0.5 ? small(random) : '{"a":1}' })) }];
-      case 5: return ['Kinesis', 'PutRecord', { StreamName: 's', PartitionKey: 'k', Data: random() < 0.5 ? Buffer.from(String(small(random))) : new Uint8Array([0xff, 0xfe, 0x7b]) }];
-      case 6: return ['Kinesis', 'PutRecords', { StreamName: 's', Records: Array.from({ length: Math.floor(random() * 600) }, () => ({ PartitionKey: 'k', Data: Buffer.from('{"a":1}') })) }];
-      default: return ['Lambda', 'Invoke', { FunctionName: 'f', ClientContext: random() < 0.5 ? small(random) : Buffer.from(JSON.stringify({ custom: small(random) })).toString('base64') }];
+      case 0:
+        return [
+          'SQS',
+          'SendMessage',
+          {
+            QueueUrl: 'q',
+            MessageBody: random() < 0.1 ? small(random) : 'body',
+            MessageAttributes: attributes(),
+            MessageSystemAttributes: random() < 0.3 ? small(random) : undefined,
+          },
+        ];
+      case 1:
+        return [
+          'SQS',
+          'SendMessageBatch',
+          {
+            QueueUrl: 'q',
+            Entries:
+              random() < 0.2
+                ? small(random)
+                : Array.from({ length: Math.floor(random() * 12) }, (_, i) =>
+                    random() < 0.1 ? small(random) : { Id: String(i), MessageBody: 'b', MessageAttributes: attributes() },
+                  ),
+          },
+        ];
+      case 2:
+        return ['SNS', 'Publish', { TopicArn: 'arn', Message: 'm', MessageAttributes: attributes() }];
+      case 3:
+        return [
+          'SNS',
+          'PublishBatch',
+          {
+            TopicArn: 'arn',
+            PublishBatchRequestEntries: Array.from({ length: Math.floor(random() * 12) }, (_, i) => ({ Id: String(i), Message: 'm', MessageAttributes: attributes() })),
+          },
+        ];
+      case 4:
+        return [
+          'EventBridge',
+          'PutEvents',
+          {
+            Entries:
+              random() < 0.2
+                ? small(random)
+                : Array.from({ length: Math.floor(random() * 12) }, () => ({ Source: 's', DetailType: 'd', Detail: random() < 0.5 ? small(random) : '{"a":1}' })),
+          },
+        ];
+      case 5:
+        return ['Kinesis', 'PutRecord', { StreamName: 's', PartitionKey: 'k', Data: random() < 0.5 ? Buffer.from(String(small(random))) : new Uint8Array([0xff, 0xfe, 0x7b]) }];
+      case 6:
+        return [
+          'Kinesis',
+          'PutRecords',
+          { StreamName: 's', Records: Array.from({ length: Math.floor(random() * 600) }, () => ({ PartitionKey: 'k', Data: Buffer.from('{"a":1}') })) },
+        ];
+      default:
+        return [
+          'Lambda',
+          'Invoke',
+          { FunctionName: 'f', ClientContext: random() < 0.5 ? small(random) : Buffer.from(JSON.stringify({ custom: small(random) })).toString('base64') },
+        ];
     }
   };
   let longest = 0;
@@ -257,10 +430,15 @@ test('producer: 3,000 random inputs: no exception, never more than 10 attributes
     const started = performance.now();
     const out = withContext(service, command, input, carrier, { eventBridgeInject: true, kinesisInject: true, maxLinks: 1 });
     longest = Math.max(longest, performance.now() - started);
-    assert.equal(JSON.stringify(input, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)), before, `input ${i} not modified`);
+    assert.equal(
+      JSON.stringify(input, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)),
+      before,
+      `input ${i} not modified`,
+    );
     if (out === undefined) continue;
     const messages = service === 'SQS' && command === 'SendMessageBatch' ? out.Entries : service === 'SNS' && command === 'PublishBatch' ? out.PublishBatchRequestEntries : [out];
-    const originals = service === 'SQS' && command === 'SendMessageBatch' ? input.Entries : service === 'SNS' && command === 'PublishBatch' ? input.PublishBatchRequestEntries : [input];
+    const originals =
+      service === 'SQS' && command === 'SendMessageBatch' ? input.Entries : service === 'SNS' && command === 'PublishBatch' ? input.PublishBatchRequestEntries : [input];
     for (const [m, message] of (messages ?? []).entries()) {
       const attrs = message?.MessageAttributes;
       // Attributes are added only up to the limit; a message already past it is the caller's business.
@@ -274,7 +452,10 @@ test('producer: 3,000 random inputs: no exception, never more than 10 attributes
 });
 
 test('producer: huge inputs (10 MiB body, detail, record, client context) are sent unchanged or within their limits', (t) => {
-  const carrier = { traceparent: '00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01', 'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1' };
+  const carrier = {
+    traceparent: '00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01',
+    'x-amzn-trace-id': 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+  };
   const settings = { eventBridgeInject: true, kinesisInject: true, maxLinks: 1 };
   const cases = [
     ['SQS', 'SendMessage', { QueueUrl: 'q', MessageBody: HUGE }],

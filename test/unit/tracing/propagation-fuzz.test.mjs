@@ -8,8 +8,31 @@ import { DEFAULT_PROPAGATORS } from '../../../dist/config/resolved-config.js';
 test('fuzz: malformed X-Amzn-Trace-Id / traceparent / Datadog headers never throw and never yield an invalid parent', () => {
   const propagator = createPropagator({ propagators: DEFAULT_PROPAGATORS, datadogInjection: false });
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pieces = ['Root=', '1-', 'Parent=', 'Sampled=', ';', '=', '-', '1', '0', 'ffffffff', '5759e988', 'bd862e3fe1be46a994272793', '53995c3f42cd8ad8', '\u0000', '\u202e', '😀', ' ', '\t', '00-', 'x'.repeat(5000), '18446744073709551616', '-1'];
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pieces = [
+    'Root=',
+    '1-',
+    'Parent=',
+    'Sampled=',
+    ';',
+    '=',
+    '-',
+    '1',
+    '0',
+    'ffffffff',
+    '5759e988',
+    'bd862e3fe1be46a994272793',
+    '53995c3f42cd8ad8',
+    '\u0000',
+    '\u202e',
+    '😀',
+    ' ',
+    '\t',
+    '00-',
+    'x'.repeat(5000),
+    '18446744073709551616',
+    '-1',
+  ];
   const randomValue = () => Array.from({ length: Math.floor(rand() * 12) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
   let withParent = 0;
   const started = Date.now();
@@ -31,4 +54,3 @@ test('fuzz: malformed X-Amzn-Trace-Id / traceparent / Datadog headers never thro
   assert.ok(Date.now() - started < 10_000, 'no pathological slowness');
   assert.ok(withParent < 5000, 'random input mostly starts new traces');
 });
-

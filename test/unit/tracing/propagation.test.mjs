@@ -27,17 +27,47 @@ const extraction = [
   { name: 'X-Amzn-Trace-Id alone', carrier: { 'x-amzn-trace-id': xrayHeader() }, expect: { traceId: TRACE, spanId: SPAN, sampled: true } },
   { name: 'X-Amzn-Trace-Id Sampled=0', carrier: { 'x-amzn-trace-id': xrayHeader(TRACE, SPAN, 0) }, expect: { traceId: TRACE, spanId: SPAN, sampled: false } },
   { name: 'traceparent alone', carrier: { traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` }, expect: { traceId: OTHER_TRACE, spanId: OTHER_SPAN, sampled: true } },
-  { name: 'Datadog headers, 64-bit id', carrier: { 'x-datadog-trace-id': lowerDecimal(TRACE), 'x-datadog-parent-id': decimal(SPAN) }, expect: { traceId: `0000000000000000${TRACE.slice(16)}`, spanId: SPAN, sampled: true } },
+  {
+    name: 'Datadog headers, 64-bit id',
+    carrier: { 'x-datadog-trace-id': lowerDecimal(TRACE), 'x-datadog-parent-id': decimal(SPAN) },
+    expect: { traceId: `0000000000000000${TRACE.slice(16)}`, spanId: SPAN, sampled: true },
+  },
   {
     name: 'Datadog headers, 128-bit id through _dd.p.tid, user-keep priority and origin',
-    carrier: { 'x-datadog-trace-id': lowerDecimal(TRACE), 'x-datadog-parent-id': decimal(SPAN), 'x-datadog-tags': `_dd.p.tid=${TRACE.slice(0, 16)},_dd.p.dm=-4`, 'x-datadog-sampling-priority': '2', 'x-datadog-origin': 'synthetics' },
+    carrier: {
+      'x-datadog-trace-id': lowerDecimal(TRACE),
+      'x-datadog-parent-id': decimal(SPAN),
+      'x-datadog-tags': `_dd.p.tid=${TRACE.slice(0, 16)},_dd.p.dm=-4`,
+      'x-datadog-sampling-priority': '2',
+      'x-datadog-origin': 'synthetics',
+    },
     expect: { traceId: TRACE, spanId: SPAN, sampled: true, dd: 's:2;o:synthetics' },
   },
-  { name: 'Datadog auto-reject', carrier: { 'x-datadog-trace-id': '1', 'x-datadog-parent-id': '2', 'x-datadog-sampling-priority': '0' }, expect: { traceId: '00000000000000000000000000000001', spanId: '0000000000000002', sampled: false, dd: 's:0' } },
-  { name: 'Datadog user-reject', carrier: { 'x-datadog-trace-id': '1', 'x-datadog-parent-id': '2', 'x-datadog-sampling-priority': '-1' }, expect: { traceId: '00000000000000000000000000000001', spanId: '0000000000000002', sampled: false, dd: 's:-1' } },
-  { name: 'X-Ray and traceparent disagree: traceparent wins', carrier: { 'x-amzn-trace-id': xrayHeader(), traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` }, expect: { traceId: OTHER_TRACE, spanId: OTHER_SPAN, sampled: true } },
-  { name: 'Datadog and traceparent disagree: traceparent wins', carrier: { 'x-datadog-trace-id': '1', 'x-datadog-parent-id': '2', traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` }, expect: { traceId: OTHER_TRACE, spanId: OTHER_SPAN, sampled: true } },
-  { name: 'a malformed traceparent leaves the valid X-Ray parent', carrier: { 'x-amzn-trace-id': xrayHeader(), traceparent: '00-zz-yy-01' }, expect: { traceId: TRACE, spanId: SPAN, sampled: true } },
+  {
+    name: 'Datadog auto-reject',
+    carrier: { 'x-datadog-trace-id': '1', 'x-datadog-parent-id': '2', 'x-datadog-sampling-priority': '0' },
+    expect: { traceId: '00000000000000000000000000000001', spanId: '0000000000000002', sampled: false, dd: 's:0' },
+  },
+  {
+    name: 'Datadog user-reject',
+    carrier: { 'x-datadog-trace-id': '1', 'x-datadog-parent-id': '2', 'x-datadog-sampling-priority': '-1' },
+    expect: { traceId: '00000000000000000000000000000001', spanId: '0000000000000002', sampled: false, dd: 's:-1' },
+  },
+  {
+    name: 'X-Ray and traceparent disagree: traceparent wins',
+    carrier: { 'x-amzn-trace-id': xrayHeader(), traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` },
+    expect: { traceId: OTHER_TRACE, spanId: OTHER_SPAN, sampled: true },
+  },
+  {
+    name: 'Datadog and traceparent disagree: traceparent wins',
+    carrier: { 'x-datadog-trace-id': '1', 'x-datadog-parent-id': '2', traceparent: `00-${OTHER_TRACE}-${OTHER_SPAN}-01` },
+    expect: { traceId: OTHER_TRACE, spanId: OTHER_SPAN, sampled: true },
+  },
+  {
+    name: 'a malformed traceparent leaves the valid X-Ray parent',
+    carrier: { 'x-amzn-trace-id': xrayHeader(), traceparent: '00-zz-yy-01' },
+    expect: { traceId: TRACE, spanId: SPAN, sampled: true },
+  },
   { name: 'a malformed X-Amzn-Trace-Id: no parent', carrier: { 'x-amzn-trace-id': 'Root=garbage;Parent=zz' }, expect: undefined },
   { name: 'an all-zero X-Ray root: no parent', carrier: { 'x-amzn-trace-id': xrayHeader('0'.repeat(32), '0'.repeat(16)) }, expect: undefined },
   { name: 'Datadog ids out of range: no parent', carrier: { 'x-datadog-trace-id': '18446744073709551616', 'x-datadog-parent-id': '2' }, expect: undefined },
@@ -94,12 +124,24 @@ test('inject: X-Ray and W3C headers by default; Datadog headers only when datado
 
 test('Datadog round trip: priority and origin survive our hop; our sampling flag wins a disagreement', () => {
   const dd = new DatadogPropagator(true);
-  const inbound = { 'x-datadog-trace-id': lowerDecimal(TRACE), 'x-datadog-parent-id': decimal(SPAN), 'x-datadog-tags': `_dd.p.tid=${TRACE.slice(0, 16)}`, 'x-datadog-sampling-priority': '2', 'x-datadog-origin': 'lambda' };
+  const inbound = {
+    'x-datadog-trace-id': lowerDecimal(TRACE),
+    'x-datadog-parent-id': decimal(SPAN),
+    'x-datadog-tags': `_dd.p.tid=${TRACE.slice(0, 16)}`,
+    'x-datadog-sampling-priority': '2',
+    'x-datadog-origin': 'lambda',
+  };
   const parent = trace.getSpanContext(dd.extract(ROOT_CONTEXT, inbound, defaultTextMapGetter));
   const child = trace.setSpanContext(ROOT_CONTEXT, { ...parent, spanId: OTHER_SPAN, isRemote: false });
   const out = {};
   dd.inject(child, out, defaultTextMapSetter);
-  assert.deepEqual(out, { 'x-datadog-trace-id': lowerDecimal(TRACE), 'x-datadog-parent-id': decimal(OTHER_SPAN), 'x-datadog-sampling-priority': '2', 'x-datadog-origin': 'lambda', 'x-datadog-tags': `_dd.p.tid=${TRACE.slice(0, 16)}` });
+  assert.deepEqual(out, {
+    'x-datadog-trace-id': lowerDecimal(TRACE),
+    'x-datadog-parent-id': decimal(OTHER_SPAN),
+    'x-datadog-sampling-priority': '2',
+    'x-datadog-origin': 'lambda',
+    'x-datadog-tags': `_dd.p.tid=${TRACE.slice(0, 16)}`,
+  });
 
   const unsampled = trace.setSpanContext(ROOT_CONTEXT, { ...parent, spanId: OTHER_SPAN, traceFlags: TraceFlags.NONE, isRemote: false });
   const out2 = {};
@@ -109,7 +151,12 @@ test('Datadog round trip: priority and origin survive our hop; our sampling flag
 });
 
 test('a propagator list from any start() option or variable builds a working propagator', () => {
-  for (const [env, options] of [[{}, { propagators: ['b3'] }], [{ OTEL_PROPAGATORS: 'jaeger' }, {}], [{}, { propagators: 'xray-lambda' }], [{}, { propagators: [] }]]) {
+  for (const [env, options] of [
+    [{}, { propagators: ['b3'] }],
+    [{ OTEL_PROPAGATORS: 'jaeger' }, {}],
+    [{}, { propagators: 'xray-lambda' }],
+    [{}, { propagators: [] }],
+  ]) {
     const config = resolveConfig(env, options, () => undefined);
     const propagator = createPropagator(config);
     assert.doesNotThrow(() => inject(propagator), JSON.stringify({ env, options }));

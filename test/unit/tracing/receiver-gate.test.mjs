@@ -142,7 +142,14 @@ test('a receiver that hangs or is slower than the spans come: after MAX_UNANSWER
   const waited = await flush(spans(1, 2));
   assert.equal(gate.receiverState, 'slow');
   assert.ok(waited >= RECHECK_WAIT_MS - 1 && waited < RECHECK_WAIT_MS + 30, `waited ${waited} ms for the background request it started`);
-  assert.deepEqual(sent.map((s) => [s.names.join(), s.background]), [['s0', false], ['s1', false], ['s2', true]]);
+  assert.deepEqual(
+    sent.map((s) => [s.names.join(), s.background]),
+    [
+      ['s0', false],
+      ['s1', false],
+      ['s2', true],
+    ],
+  );
   assert.match(lines[0], /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/);
   assert.ok((await flush(spans(1, 3))) < RECHECK_WAIT_MS, 'a flush that started nothing waits for nothing');
   assert.equal(sent.length, 3, 'one background request at a time; the rest is held');
@@ -241,9 +248,17 @@ test('transport: refused, HTTP error, success, no answer within the timeout; no 
   });
   const served = await listen(server);
   const transport = createOtlpTransport(`http://127.0.0.1:${served}/v1/traces`, 'http/protobuf');
-  assert.deepEqual(await transport.send(new Uint8Array([1, 2, 3]), false).then(({ ok, kind, detail }) => ({ ok, kind, detail })), { ok: false, kind: 'unavailable', detail: 'HTTP 503' });
+  assert.deepEqual(await transport.send(new Uint8Array([1, 2, 3]), false).then(({ ok, kind, detail }) => ({ ok, kind, detail })), {
+    ok: false,
+    kind: 'unavailable',
+    detail: 'HTTP 503',
+  });
   assert.equal((await transport.send(new Uint8Array([1, 2, 3]), true)).ok, true);
-  assert.deepEqual(await transport.send(new Uint8Array([1, 2, 3]), false).then(({ ok, kind, detail }) => ({ ok, kind, detail })), { ok: false, kind: 'rejected', detail: 'HTTP 400' });
+  assert.deepEqual(await transport.send(new Uint8Array([1, 2, 3]), false).then(({ ok, kind, detail }) => ({ ok, kind, detail })), {
+    ok: false,
+    kind: 'rejected',
+    detail: 'HTTP 400',
+  });
   assert.equal(requests, 3, 'one request per send: a 503 is not retried here');
   transport.close();
   server.close();

@@ -16,7 +16,7 @@ const sql = [
   ["SELECT 1 -- comment 'secret'\n/* 'more' */ FROM \"Users\"", {}, 'SELECT ? \n FROM "Users"'],
   ["SELECT * FROM t WHERE p = 'C:\\' AND q = 1", {}, 'SELECT * FROM t WHERE p = ? AND q = ?'],
   ["SELECT * FROM t WHERE p = 'a\\'b' AND q = \"str\"", { backslashEscapes: true, doubleQuotedStrings: true }, 'SELECT * FROM t WHERE p = ? AND q = ?'],
-  ['SELECT id FROM t WHERE name IN (\'a\', \'b\')', {}, 'SELECT id FROM t WHERE name IN (?, ?)'],
+  ["SELECT id FROM t WHERE name IN ('a', 'b')", {}, 'SELECT id FROM t WHERE name IN (?, ?)'],
   ["SELECT 'unterminated", {}, '?'],
 ];
 for (const [input, options, expected] of sql) {
