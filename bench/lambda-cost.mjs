@@ -78,8 +78,17 @@ const CONFIGS = {
 
 async function sample(nodeMajor, ricMajor, root, handler, config) {
   const { execWrapper, env = {}, handler: redirected } = config;
+  // A new sandbox's /tmp is empty: no compile cache carried over from the previous sample.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-sandbox-tmp-'));
   const t0 = Date.now();
-  const sb = await startSandbox({ nodeMajor, ricMajor, taskRoot: root, handler: redirected ?? handler, execWrapper, env: { AWS_LAMBDA_FUNCTION_NAME: 'bench-fn', ...env } });
+  const sb = await startSandbox({
+    nodeMajor,
+    ricMajor,
+    taskRoot: root,
+    handler: redirected ?? handler,
+    execWrapper,
+    env: { AWS_LAMBDA_FUNCTION_NAME: 'bench-fn', TMPDIR: tmp, ...env },
+  });
   try {
     await sb.runtime.waitForPollers(1, 30_000);
     const initDone = sb.runtime.requests.find((r) => r.method === 'GET' && r.path.endsWith('/invocation/next')).at;
@@ -94,6 +103,7 @@ async function sample(nodeMajor, ricMajor, root, handler, config) {
     return { init: initDone - t0, first: first.respondedAt - first.deliveredAt, cold: first.respondedAt - t0, warm };
   } finally {
     await sb.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@
 //   /opt/otel-xray-datadog-handler                  exec wrapper (AWS_LAMBDA_EXEC_WRAPPER)
 //   /opt/otel-xray-datadog/register.js              the preload (--require target)
 //   /opt/otel-xray-datadog/preload.js, start.js, instrumentations/<name>.js   the bundles of scripts/bundle.mjs
+//   /opt/otel-xray-datadog/start.js.v8-<V8 version>.cache   V8 code caches of start.js, one per Node line
 //   /opt/otel-xray-datadog/node_modules/import-in-the-middle (+ deps)
 // import-in-the-middle stays a real package: its loader hook runs in a separate
 // thread and must share one copy with the instrumentation code in the bundle.
@@ -37,9 +38,30 @@ const copyPackage = (name) => {
 };
 copyPackage('import-in-the-middle');
 
+// V8 code caches of start.js for the Node lines Lambda runs (src/loading/stage-two.ts); a line whose
+// Node binary is not installed here (scripts/install-node.sh) simply has none.
+const caches = [];
+for (const major of [20, 22, 24]) {
+  let node;
+  try {
+    node =
+      major === Number(process.versions.node.split('.')[0])
+        ? process.execPath
+        : execFileSync('bash', [path.join(repo, 'scripts', 'install-node.sh'), String(major)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+            .trim()
+            .split('\n')
+            .at(-1);
+    caches.push(
+      execFileSync(node, [path.join(repo, 'scripts', 'layer-code-cache.cjs'), path.join(pkgDir, 'start.js')], { encoding: 'utf8', env: { PATH: process.env.PATH } }).trim(),
+    );
+  } catch {
+    // no code cache for this line
+  }
+}
+
 fs.rmSync(zipPath, { force: true });
 execFileSync('zip', ['-qr', '-X', zipPath, '.'], { cwd: out });
 const kib = (f) => (fs.statSync(path.join(pkgDir, f)).size / 1024).toFixed(0);
 console.log(
-  `layer: ${path.relative(repo, zipPath)} (${(fs.statSync(zipPath).size / 1024).toFixed(0)} KiB zipped; preload.js ${kib('preload.js')} KiB, start.js ${kib('start.js')} KiB from ${inputs} source files; ${chunks} instrumentation chunks; packages beside it: ${[...copied].join(', ')})`,
+  `layer: ${path.relative(repo, zipPath)} (${(fs.statSync(zipPath).size / 1024).toFixed(0)} KiB zipped; preload.js ${kib('preload.js')} KiB, start.js ${kib('start.js')} KiB from ${inputs} source files; ${chunks} instrumentation chunks; packages beside it: ${[...copied].join(', ')}; code caches: ${caches.join(', ') || 'none'})`,
 );

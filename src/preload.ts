@@ -16,6 +16,7 @@ import { resolveConfig } from './config/resolve-config';
 import { type ResolvedConfig } from './config/resolved-config';
 import { recordModuleLoads } from './loading/cold-start-recorder';
 import { deferStart } from './loading/deferred-start';
+import { loadStageTwo } from './loading/stage-two';
 import { installDiagLogger, log } from './config/diagnostics';
 import type { EsmHookMode } from './start';
 
@@ -45,7 +46,7 @@ export function startFromPreload(esmHook: EsmHookMode): void {
     // start() reports it and runs the app untraced.
   }
   const startNow = (): void => {
-    (require('./start') as typeof import('./start')).startWith(undefined, esmHook, config);
+    loadStageTwo(__dirname).startWith(undefined, esmHook, config);
   };
   if (config === undefined) {
     startNow();

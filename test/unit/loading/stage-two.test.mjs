@@ -1,0 +1,52 @@
+// Loading stage 2 with the V8 code cache the layer ships (src/loading/stage-two.ts): the same module
+// as require() gives, once; a cache V8 rejects or a missing one falls back to compiling.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadStageTwo, cacheFileFor } from '../../../dist/loading/stage-two.js';
+import { repoRoot } from '../../support/processes.mjs';
+
+const require = createRequire(import.meta.url);
+
+function stage(source) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stage-two-'));
+  fs.writeFileSync(path.join(dir, 'start.js'), source);
+  return dir;
+}
+const SOURCE =
+  "globalThis.__stageTwoRuns = (globalThis.__stageTwoRuns ?? 0) + 1; exports.startWith = () => 'started'; exports.here = __dirname; exports.req = typeof require('node:path').join;";
+
+test('with the shipped cache: the module runs once, as require() would have it (cache, __dirname, require)', () => {
+  const dir = stage(SOURCE);
+  try {
+    const out = execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'layer-code-cache.cjs'), path.join(dir, 'start.js')], { encoding: 'utf8' });
+    assert.match(out, /^start\.js\.v8-.+\.cache \(v\d+/);
+    assert.equal(fs.existsSync(cacheFileFor(path.join(dir, 'start.js'))), true);
+    globalThis.__stageTwoRuns = 0;
+    const first = loadStageTwo(dir);
+    assert.deepEqual([first.startWith(), first.here, first.req], ['started', dir, 'function']);
+    assert.equal(loadStageTwo(dir), first, 'one module');
+    assert.equal(require(path.join(dir, 'start.js')), first, 'require() finds the same module');
+    assert.equal(globalThis.__stageTwoRuns, 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cache V8 rejects (another source), or none: compiled as usual', () => {
+  for (const cache of ['garbage', undefined]) {
+    const dir = stage(SOURCE);
+    try {
+      if (cache !== undefined) fs.writeFileSync(cacheFileFor(path.join(dir, 'start.js')), cache);
+      globalThis.__stageTwoRuns = 0;
+      assert.equal(loadStageTwo(dir).startWith(), 'started');
+      assert.equal(globalThis.__stageTwoRuns, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
