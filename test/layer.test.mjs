@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Module from 'node:module';
+import vm from 'node:vm';
 import { startOtlpReceiver } from './support/otlp-receiver.mjs';
 import { startCollector } from './support/collector.mjs';
 import { startDatadogIntake } from './support/datadog-intake.mjs';
@@ -55,6 +57,14 @@ test('the layer zip has the layout Lambda expects, with an executable wrapper', 
   for (const f of ['otel-xray-datadog/register.js', 'otel-xray-datadog/node_modules/import-in-the-middle/hook.mjs']) {
     assert.ok(fs.existsSync(path.join(opt, f)), `${f} in the layer`);
   }
+});
+
+test("the layer's code cache for this Node's V8 is accepted by V8 for the layer's start.js", () => {
+  const start = path.join(opt, 'otel-xray-datadog', 'start.js');
+  const cache = `${start}.v8-${process.versions.v8}.cache`;
+  assert.ok(fs.existsSync(cache), `${path.basename(cache)} in the layer`);
+  const script = new vm.Script(Module.wrap(fs.readFileSync(start, 'utf8')), { filename: start, cachedData: fs.readFileSync(cache) });
+  assert.equal(script.cachedDataRejected, false, 'V8 would compile start.js from scratch in every new sandbox');
 });
 
 for (const dir of ['cjs', 'esm']) {
