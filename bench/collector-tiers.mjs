@@ -17,9 +17,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
-import { collectorBinary, metricSum } from '../test/support/collector.mjs';
-import { makeTestPki } from '../test/support/certs.mjs';
-import { startSpanLoad, startTiers } from '../test/support/tiers.mjs';
+import { collectorBinary, metricSum } from '../harness/collector.mjs';
+import { makeTestPki } from '../harness/certs.mjs';
+import { startSpanLoad, startTiers } from '../harness/tiers.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
 const RATE = Number(args.rate ?? 10_000);

@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startOtlpReceiver } from '../test/support/otlp-receiver.mjs';
-import { startDatadogAgent } from '../test/support/datadog-agent.mjs';
-import { prepareRuntime, startSandbox } from '../test/support/lambda-sandbox.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { startDatadogAgent } from '../harness/datadog-agent.mjs';
+import { prepareRuntime, startSandbox } from '../harness/lambda-sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');

@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startOtlpReceiver } from '../test/support/otlp-receiver.mjs';
-import { startDatadogAgent, ddTraceEnv } from '../test/support/datadog-agent.mjs';
-import { startNode } from '../test/support/processes.mjs';
-import { startSandbox } from '../test/support/lambda-sandbox.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { startDatadogAgent, ddTraceEnv } from '../harness/datadog-agent.mjs';
+import { startNode } from '../harness/processes.mjs';
+import { startSandbox } from '../harness/lambda-sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');

@@ -20,20 +20,7 @@ if [ -x "$bin" ]; then
   exit 0
 fi
 
-# Module downloads come from the Go module proxy only (no direct VCS fallback).
-# The checksum database host itself cannot be resolved on our machines, so
-# checksums are verified against sum.golang.org *through the proxy's own
-# /sumdb/ endpoint* -- the go command uses it automatically when GOPROXY is a
-# proxy; we state it explicitly so a changed environment does not silently turn
-# verification off (GOSUMDB=off / GONOSUMDB are never set here).
-export GOPROXY=https://proxy.golang.org
-export GOSUMDB=sum.golang.org
-export GONOSUMDB= GONOSUMCHECK= GOINSECURE= GOPRIVATE= GONOPROXY=
-# Keep the installed toolchain: the manifest is pinned to modules that accept it.
-export GOTOOLCHAIN=local
-# The datadog exporter's dependency graph is large; on 2 cores an unbounded
-# parallel build runs out of memory or thrashes.
-export GOFLAGS="-p=1 -buildvcs=false"
+. "$(dirname "$0")/lib/go-module-proxy.sh"
 export GOMEMLIMIT=${GOMEMLIMIT:-6GiB}
 
 command -v go >/dev/null || { echo "collector: Go is required to build the collector (go not on PATH)" >&2; exit 1; }

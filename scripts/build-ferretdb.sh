@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds FerretDB (a MongoDB wire-protocol server, Go module github.com/FerretDB/FerretDB)
 # from the Go module proxy into a cache outside the repository, for the mongodb and
-# mongoose instrumentation tests (test/support/brokers.mjs runs it on its SQLite
+# mongoose instrumentation tests (harness/brokers.mjs runs it on its SQLite
 # backend, in a temporary directory, on 127.0.0.1). Reused when present.
 # Prints the binary's path on its last line of stdout; diagnostics go to stderr.
 set -euo pipefail
@@ -29,13 +29,7 @@ if [ -x "$bin" ]; then
   exit 0
 fi
 
-# Modules come from the Go module proxy only; checksums are verified through it.
-export GOPROXY=https://proxy.golang.org
-export GOSUMDB=sum.golang.org
-export GONOSUMDB= GONOSUMCHECK= GOINSECURE= GOPRIVATE= GONOPROXY=
-export GOTOOLCHAIN=local
-# 2 cores: one package at a time keeps memory and load down.
-export GOFLAGS="-p=1 -buildvcs=false"
+. "$(dirname "$0")/lib/go-module-proxy.sh"
 export GOMEMLIMIT=${GOMEMLIMIT:-4GiB}
 # Pure Go (modernc.org/sqlite): no C toolchain needed.
 export CGO_ENABLED=0

@@ -14,32 +14,5 @@ if command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ]; then
   exit 0
 fi
 
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-haproxy: need root (or sudo) to install haproxy" >&2; exit 1; }
-  sudo=(sudo -n)
-fi
-
-# Keep the package's maintainer scripts from starting the service (exit 101 =
-# "action forbidden", see /usr/share/doc/init-system-helpers/README.policy-rc.d).
-# An existing policy-rc.d (e.g. a container's) is left as it is.
-policy=/usr/sbin/policy-rc.d
-own_policy=0
-if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\n# written by otel-xray-datadog scripts/install-haproxy.sh while apt runs\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-  "${sudo[@]}" chmod 755 "$policy"
-  own_policy=1
-fi
-cleanup() { if [ "$own_policy" = 1 ]; then "${sudo[@]}" rm -f "$policy"; fi; }
-trap cleanup EXIT
-
-echo "install-haproxy: installing haproxy" >&2
-start=$(date +%s)
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold haproxy </dev/null >&2
-
-# Belt and braces where a policy-rc.d was not ours to write: stop whatever the
-# install started (a no-op when nothing runs or there is no init system).
-if command -v service >/dev/null; then "${sudo[@]}" service haproxy stop </dev/null >/dev/null 2>&1 || true; fi
-echo "install-haproxy: installed haproxy ($(/usr/sbin/haproxy -v 2>/dev/null | head -1)) in $(( $(date +%s) - start ))s" >&2
+. "$(dirname "$0")/lib/apt-install-stopped.sh"
+apt_install_stopped install-haproxy haproxy haproxy

@@ -2,7 +2,7 @@
 # Installs an Apache Kafka broker (KRaft mode, no ZooKeeper) from Maven Central's
 # org.apache.kafka artifacts into a cache outside the repository, to run on the
 # machine's JVM (Java 17+) for the kafkajs instrumentation tests
-# (test/support/brokers.mjs starts it on 127.0.0.1 with a temporary directory).
+# (harness/brokers.mjs starts it on 127.0.0.1 with a temporary directory).
 # Maven resolves kafka_2.13 (the broker and its StorageTool) with its runtime
 # dependencies and copies every jar into one directory: the classpath.
 # Reused when present. Prints the directory of jars on its last line of stdout.

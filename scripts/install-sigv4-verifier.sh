@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the X-Ray endpoint double (test/support/xray-endpoint.mjs) uses
+# Installs what the X-Ray endpoint double (harness/xray-endpoint.mjs) uses
 # to check SigV4 signatures: botocore, AWS's own Python signer, from PyPI, only
 # when it cannot be imported (moto, which the messaging tests install, brings
 # it too). Idempotent: with botocore importable it runs one python3 import.

@@ -7,43 +7,33 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { startMariaDb, startPostgres, startRedis } from './support/databases.mjs';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from './support/lambda-sandbox.mjs';
-import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
-import { waitUntil } from './support/wait.mjs';
+import { startRecordingService } from '../harness/recording-service.mjs';
+import { startTracedStack } from '../harness/traced-stack.mjs';
+import { startMariaDb, startPostgres, startRedis } from '../harness/databases.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from '../harness/lambda-sandbox.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from '../harness/processes.mjs';
 
 const { otelXrayDatadogPlugin } = await import(path.join(repoRoot, 'dist', 'esbuild.js'));
 
 const apps = path.join(fixtures, 'apps');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bundles-'));
+let stack;
 let intake;
 let collector;
 let dbs;
-let echo;
-const echoed = [];
+let downstream;
 before(async () => {
-  intake = await startDatadogIntake();
-  collector = await startCollector({ intakeUrl: intake.url });
-  const [postgres, mariadb, redis] = await Promise.all([startPostgres(), startMariaDb(), startRedis()]);
-  dbs = { postgres, mariadb, redis };
-  echo = http.createServer((req, res) => {
-    echoed.push(req.headers);
-    res.end('{"echo":true}');
-  });
-  await new Promise((r) => echo.listen(0, '127.0.0.1', r));
+  stack = await startTracedStack({ postgres: startPostgres, mariadb: startMariaDb, redis: startRedis });
+  ({ intake, collector, servers: dbs } = stack);
+  downstream = await startRecordingService();
 });
 after(async () => {
-  echo?.close();
-  await Promise.all(Object.values(dbs ?? {}).map((db) => db.stop()));
-  await collector?.stop();
-  await intake?.close();
+  await downstream?.close();
+  await stack?.stop();
   fs.rmSync(out, { recursive: true, force: true });
 });
 
@@ -80,10 +70,10 @@ async function datadogView(file, service) {
       POSTGRES_URL: dbs.postgres.url,
       MARIADB_URL: dbs.mariadb.url,
       REDIS_URL: dbs.redis.url,
-      DOWNSTREAM_URL: `http://127.0.0.1:${echo.address().port}/down`,
+      DOWNSTREAM_URL: downstream.url('/down'),
     }),
   });
-  const before = echoed.length;
+  const before = downstream.requests.length;
   try {
     const res = await fetch(`http://127.0.0.1:${app.match[1]}/users/7`);
     assert.equal(res.status, 200, await res.clone().text());
@@ -94,7 +84,7 @@ async function datadogView(file, service) {
     const trace = intake.spans().filter((s) => s.traceID === server.traceID);
     const byId = new Map(trace.map((s) => [s.spanID, s]));
     const depth = (s) => (byId.has(s.parentID) ? 1 + depth(byId.get(s.parentID)) : 0);
-    const headers = echoed.slice(before).at(-1);
+    const headers = downstream.requests.slice(before).at(-1).headers;
     return {
       spans: trace.map((s) => [depth(s), s.meta['span.kind'], s.name, s.resource, s.type, s.meta['db.system'] ?? '', s.meta['out.host'] ?? '']).sort(),
       downstreamJoins: headers?.traceparent !== undefined && BigInt(`0x${headers.traceparent.split('-')[1].slice(16)}`) === server.traceID,
@@ -172,7 +162,7 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
       logLevel: 'error',
     });
     const fn = `bundled-${nodeMajor}`;
-    const fnEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, POSTGRES_URL: dbs.postgres.url, DOWNSTREAM_URL: `http://127.0.0.1:${echo.address().port}/from-lambda` };
+    const fnEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, POSTGRES_URL: dbs.postgres.url, DOWNSTREAM_URL: downstream.url('/from-lambda') };
     const sb = await startSandbox({
       nodeMajor,
       ricMajor,

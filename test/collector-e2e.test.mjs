@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { collectorBinary, collectorEnv, shippedConfig, startCollector, validateConfig } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { cleanEnv, fixtures, registerCjs, registerEsm, runNode, startNode } from './support/processes.mjs';
+import { collectorBinary, collectorEnv, shippedConfig, startCollector, validateConfig } from '../harness/collector.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { cleanEnv, fixtures, registerCjs, registerEsm, runNode, startNode } from '../harness/processes.mjs';
 
 let intake;
 let collector;

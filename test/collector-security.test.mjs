@@ -11,12 +11,12 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { agentConfig, collectorBinary, gatewayConfig, gatewayXrayConfig, metricSum, shippedConfig, STATS_GATE, waitForMetrics } from './support/collector.mjs';
-import { makeTestPki } from './support/certs.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { runCounts, startAgent, startGateway, startSpanLoad } from './support/tiers.mjs';
-import { TEST_AWS_CREDENTIALS } from './support/xray-endpoint.mjs';
-import { waitUntil } from './support/wait.mjs';
+import { agentConfig, collectorBinary, gatewayConfig, gatewayXrayConfig, metricSum, shippedConfig, STATS_GATE, waitForMetrics } from '../harness/collector.mjs';
+import { makeTestPki } from '../harness/certs.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { runCounts, startAgent, startGateway, startSpanLoad } from '../harness/tiers.mjs';
+import { TEST_AWS_CREDENTIALS } from '../harness/xray-endpoint.mjs';
+import { waitUntil } from '../harness/wait.mjs';
 
 let intake;
 let pki;

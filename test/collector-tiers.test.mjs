@@ -9,13 +9,13 @@
 // destination, through a SigV4-checking double.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentConfig, collectorBinary, collectorEnv, gatewayConfig, gatewayXrayConfig, metricSum, validateConfig } from './support/collector.mjs';
-import { makeTestPki } from './support/certs.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { startIntakeFaults } from './support/intake-faults.mjs';
-import { runCounts, startGateway, startSpanLoad, startTiers } from './support/tiers.mjs';
-import { startXrayEndpoint, TEST_AWS_CREDENTIALS } from './support/xray-endpoint.mjs';
-import { waitUntil } from './support/wait.mjs';
+import { agentConfig, collectorBinary, collectorEnv, gatewayConfig, gatewayXrayConfig, metricSum, validateConfig } from '../harness/collector.mjs';
+import { makeTestPki } from '../harness/certs.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { startIntakeFaults } from '../harness/intake-faults.mjs';
+import { runCounts, startGateway, startSpanLoad, startTiers } from '../harness/tiers.mjs';
+import { startXrayEndpoint, TEST_AWS_CREDENTIALS } from '../harness/xray-endpoint.mjs';
+import { waitUntil } from '../harness/wait.mjs';
 
 // Span counts per traced process and phase: small, so the whole file stays within a few minutes.
 const PER_PROCESS = 1000;

@@ -6,10 +6,10 @@ import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter, trace, TraceFlags } from '@opentelemetry/api';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogAgent, ddTraceEnv, recordDdTraceHeaders } from './support/datadog-agent.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
+import { startCollector } from '../harness/collector.mjs';
+import { startDatadogAgent, ddTraceEnv, recordDdTraceHeaders } from '../harness/datadog-agent.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from '../harness/processes.mjs';
 
 const require = createRequire(import.meta.url);
 const { DatadogPropagator } = require(path.join(repoRoot, 'dist', 'datadog', 'propagator.js'));

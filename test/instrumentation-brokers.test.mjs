@@ -1,6 +1,6 @@
 // node-matrix: 22 24
 // kafkajs and amqplib against real brokers: Apache Kafka in KRaft mode and RabbitMQ
-// (test/support/brokers.mjs), producer and consumer apps (CommonJS and ES module entry points)
+// (harness/brokers.mjs), producer and consumer apps (CommonJS and ES module entry points)
 // exporting through the real collector to the Datadog intake double, asserting what Datadog
 // shows: producer span under the HTTP server span, consumer span in the other process under the
 // producer span (one trace across the broker), the consumer's own work under the consumer span;
@@ -10,15 +10,15 @@
 // comments say what a naming fix would change (see docs/instrumentations.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { ddTraceEnv, nodeForDdTrace, startDatadogAgent } from './support/datadog-agent.mjs';
-import { startKafka, startRabbitMq } from './support/brokers.mjs';
-import { waitUntil } from './support/wait.mjs';
-import { cleanEnv, fixtures, registerCjs, registerEsm, repoRoot, startNode } from './support/processes.mjs';
+import { startCollector } from '../harness/collector.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { ddTraceEnv, nodeForDdTrace, startDatadogAgent } from '../harness/datadog-agent.mjs';
+import { startKafka, startRabbitMq } from '../harness/brokers.mjs';
+import { waitUntil } from '../harness/wait.mjs';
+import { cleanEnv, fixtures, registerCjs, registerEsm, repoRoot, startNode } from '../harness/processes.mjs';
+import { startRecordingService } from '../harness/recording-service.mjs';
 
 const require = createRequire(path.join(repoRoot, 'package.json'));
 const { Kafka, logLevel } = require('kafkajs');
@@ -50,7 +50,6 @@ let agent;
 let kafka;
 let rabbitmq;
 let downstream;
-const downstreamCalls = [];
 const TOPICS = ['orders-cjs', 'orders-mjs', 'from-dd-trace', 'to-dd-trace', 'from-dd-trace-6', 'to-dd-trace-6'];
 
 before(async () => {
@@ -65,14 +64,10 @@ before(async () => {
     await admin.disconnect();
   }
   // An untraced service the consumers call while they handle a message.
-  downstream = http.createServer((req, res) => {
-    downstreamCalls.push({ url: req.url, headers: req.headers });
-    res.end('ok');
-  });
-  await new Promise((r) => downstream.listen(0, '127.0.0.1', r));
+  downstream = await startRecordingService();
 });
 after(async () => {
-  downstream?.close();
+  await downstream?.close();
   await Promise.all([kafka?.stop(), rabbitmq?.stop()]);
   await agent?.close();
   await collector?.stop();
@@ -86,7 +81,7 @@ const brokerEnv = (name, group) => ({
   AMQP_URL: rabbitmq.url,
   AMQP_QUEUE: name,
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  DOWNSTREAM_URL: `http://127.0.0.1:${downstream.address().port}/done`,
+  DOWNSTREAM_URL: downstream.url('/done'),
 });
 const ourEnv = (service, extra) =>
   cleanEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl, OTEL_BSP_SCHEDULE_DELAY: '50', DD_SERVICE: service, DD_ENV: 'brokers', DD_VERSION: '1.0.0', ...extra });

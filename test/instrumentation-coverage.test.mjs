@@ -5,36 +5,26 @@
 // node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { startMariaDb, startPostgres, startRedis } from './support/databases.mjs';
-import { cleanEnv, fixtures, registerCjs, registerEsm, repoRoot, runNode, startNode } from './support/processes.mjs';
+import { startRecordingService } from '../harness/recording-service.mjs';
+import { startTracedStack } from '../harness/traced-stack.mjs';
+import { startMariaDb, startPostgres, startRedis } from '../harness/databases.mjs';
+import { cleanEnv, fixtures, registerCjs, registerEsm, repoRoot, runNode, startNode } from '../harness/processes.mjs';
 
 const apps = path.join(fixtures, 'apps');
+let stack;
 let intake;
 let collector;
 let dbs;
-let echo;
-const echoed = [];
+let downstream;
 before(async () => {
-  intake = await startDatadogIntake();
-  collector = await startCollector({ intakeUrl: intake.url });
-  const [postgres, mariadb, redis] = await Promise.all([startPostgres(), startMariaDb(), startRedis()]);
-  dbs = { postgres, mariadb, redis };
-  // An untraced downstream service that records the headers it receives.
-  echo = http.createServer((req, res) => {
-    echoed.push(req.headers);
-    res.end('{"echo":true}');
-  });
-  await new Promise((r) => echo.listen(0, '127.0.0.1', r));
+  stack = await startTracedStack({ postgres: startPostgres, mariadb: startMariaDb, redis: startRedis });
+  ({ intake, collector, servers: dbs } = stack);
+  downstream = await startRecordingService();
 });
 after(async () => {
-  echo?.close();
-  await Promise.all(Object.values(dbs ?? {}).map((db) => db.stop()));
-  await collector?.stop();
-  await intake?.close();
+  await downstream?.close();
+  await stack?.stop();
 });
 
 const appEnv = (service, extra = {}) =>
@@ -56,7 +46,7 @@ for (const framework of ['express', 'koa', 'fastify', 'nest']) {
     test(`${framework} (${ext}): route resource, database and cache spans, fetch headers and log correlation as Datadog sees them`, async () => {
       const service = `cov-${framework}-${ext}`;
       const file = path.join(apps, `${framework}-app.${ext}`);
-      const app = await startNode([...preloadFor(file), file], { env: appEnv(service, { DOWNSTREAM_URL: `http://127.0.0.1:${echo.address().port}/down` }) });
+      const app = await startNode([...preloadFor(file), file], { env: appEnv(service, { DOWNSTREAM_URL: downstream.url('/down') }) });
       let stdout;
       try {
         const res = await fetch(`http://127.0.0.1:${app.match[1]}/users/7`);
@@ -81,7 +71,7 @@ for (const framework of ['express', 'koa', 'fastify', 'nest']) {
           assert.ok(span.meta['peer.service'], `peer service of ${span.resource}: ${JSON.stringify(span.meta)}`);
         }
         // fetch(): a client span, and both trace headers on the wire pointing at this trace.
-        const headers = echoed.at(-1);
+        const headers = downstream.requests.at(-1).headers;
         assert.ok(headers.traceparent, 'traceparent sent by fetch()');
         assert.ok(headers['x-amzn-trace-id'], 'X-Amzn-Trace-Id sent by fetch()');
         const traceparentId = headers.traceparent.split('-')[1];

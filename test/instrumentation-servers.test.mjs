@@ -12,11 +12,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { startMariaDb, startRedis } from './support/databases.mjs';
-import { startFerretDb } from './support/brokers.mjs';
-import { cleanEnv, fixtures, registerCjs, registerEsm, runNode, startNode } from './support/processes.mjs';
+import { startTracedStack } from '../harness/traced-stack.mjs';
+import { startMariaDb, startRedis } from '../harness/databases.mjs';
+import { startFerretDb } from '../harness/brokers.mjs';
+import { cleanEnv, fixtures, registerCjs, registerEsm, runNode, startNode } from '../harness/processes.mjs';
 
 const apps = path.join(fixtures, 'apps');
 const J = (value) => JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v), 1);
@@ -57,19 +56,16 @@ const DATADOG = {
 // fix: the mysql builder patches the namespace's `default` and re-exports its wrapped functions.
 const MYSQL_ESM_TODO = undefined;
 
+let stack;
 let intake;
 let collector;
 let servers;
 before(async () => {
-  intake = await startDatadogIntake();
-  collector = await startCollector({ intakeUrl: intake.url });
-  const [mariadb, redis, ferretdb] = await Promise.all([startMariaDb(), startRedis(), startFerretDb()]);
-  servers = { mariadb, redis, ferretdb };
+  stack = await startTracedStack({ mariadb: startMariaDb, redis: startRedis, ferretdb: startFerretDb });
+  ({ intake, collector, servers } = stack);
 });
 after(async () => {
-  await Promise.all(Object.values(servers ?? {}).map((server) => server.stop()));
-  await collector?.stop();
-  await intake?.close();
+  await stack?.stop();
 });
 
 const appEnv = (service, extra = {}) =>

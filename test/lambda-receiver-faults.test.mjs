@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { fixtures } from './support/processes.mjs';
-import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from './support/lambda-sandbox.mjs';
-import { waitUntil } from './support/wait.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { fixtures } from '../harness/processes.mjs';
+import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from '../harness/lambda-sandbox.mjs';
+import { waitUntil } from '../harness/wait.mjs';
 
 // nodejs20.x, nodejs22.x and nodejs24.x; Managed Instances keep per-invocation budgets (tested elsewhere).
 const combos = ricCombos().filter(([node, ric]) => !(node === 22 && ric === 4));

@@ -7,10 +7,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { fixtures } from './support/processes.mjs';
-import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from './support/lambda-sandbox.mjs';
-import { waitUntil } from './support/wait.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { fixtures } from '../harness/processes.mjs';
+import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from '../harness/lambda-sandbox.mjs';
+import { waitUntil } from '../harness/wait.mjs';
 
 const combos = ricCombos();
 

@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogAgent, recordDdTraceHeaders } from './support/datadog-agent.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { cleanEnv, fixtures, registerCjs, startNode } from './support/processes.mjs';
-import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from './support/lambda-sandbox.mjs';
+import { startCollector } from '../harness/collector.mjs';
+import { startDatadogAgent, recordDdTraceHeaders } from '../harness/datadog-agent.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { cleanEnv, fixtures, registerCjs, startNode } from '../harness/processes.mjs';
+import { prepareRuntime, ricCombos, startSandbox, unpackLayer } from '../harness/lambda-sandbox.mjs';
 
 // nodejs22.x and nodejs24.x.
 const combos = ricCombos().filter(([node, ric]) => (node === 22 && ric === 3) || (node === 24 && ric === 4));

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import path from 'node:path';
-import { createRole, startMoto } from './support/moto.mjs';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { cleanEnv, fixtures, registerCjs, repoRoot, runNode } from './support/processes.mjs';
+import { createRole, startMoto } from '../harness/moto.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, runNode } from '../harness/processes.mjs';
 
 const require = createRequire(import.meta.url);
 const { MAX_TAGS_WAIT_MS } = require('../dist/lambda/function-tags.js');

@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { cleanEnv, fixtures, registerCjs, registerEsm, runNode } from './support/processes.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { cleanEnv, fixtures, registerCjs, registerEsm, runNode } from '../harness/processes.mjs';
 
 let receiver;
 before(async () => {

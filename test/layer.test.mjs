@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Module from 'node:module';
 import vm from 'node:vm';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
-import { unpackLayer } from './support/lambda-sandbox.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { startCollector } from '../harness/collector.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from '../harness/processes.mjs';
+import { unpackLayer } from '../harness/lambda-sandbox.mjs';
 
 let opt;
 let receiver;

@@ -26,10 +26,11 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { startMariaDb, startPostgres, startRedis } from './support/databases.mjs';
-import { cleanEnv, fixtures, registerCjs, startNode } from './support/processes.mjs';
+import { startCollector } from '../harness/collector.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { startMariaDb, startPostgres, startRedis } from '../harness/databases.mjs';
+import { cleanEnv, fixtures, registerCjs, startNode } from '../harness/processes.mjs';
+import { startRecordingService } from '../harness/recording-service.mjs';
 
 const APP = path.join(fixtures, 'apps', 'literal-app.cjs');
 
@@ -37,7 +38,6 @@ let intake;
 let recorder;
 let dbs;
 let downstream;
-const downstreamRequests = [];
 
 before(async () => {
   intake = await startDatadogIntake();
@@ -45,14 +45,10 @@ before(async () => {
   const [postgres, mariadb, redis] = await Promise.all([startPostgres(), startMariaDb(), startRedis()]);
   dbs = { postgres, mariadb, redis };
   // The service the app calls: untraced, it records what it was sent.
-  downstream = http.createServer((req, res) => {
-    downstreamRequests.push({ url: req.url, headers: req.headers });
-    res.end('{"down":true}');
-  });
-  await new Promise((r) => downstream.listen(0, '127.0.0.1', r));
+  downstream = await startRecordingService();
 });
 after(async () => {
-  downstream?.close();
+  await downstream?.close();
   await Promise.all(Object.values(dbs ?? {}).map((db) => db.stop()));
   await recorder?.close();
   await intake?.close();
@@ -202,7 +198,7 @@ async function run(label, env) {
         POSTGRES_URL: dbs.postgres.url,
         MARIADB_URL: dbs.mariadb.url,
         REDIS_URL: dbs.redis.url,
-        DOWNSTREAM_URL: `http://127.0.0.1:${downstream.address().port}/down`,
+        DOWNSTREAM_URL: downstream.url('/down'),
         LITERALS: JSON.stringify(literals),
         ...env,
       }),
@@ -214,7 +210,7 @@ async function run(label, env) {
     assert.equal(res.status, 200, body);
     assert.deepEqual(JSON.parse(body), { ok: true, rows: [0, 0, 0, 0], redis: true, downstream: 200 });
     // The downstream got what the app sent: the planted values really were on the wire.
-    const sent = downstreamRequests.at(-1);
+    const sent = downstream.requests.at(-1);
     assert.equal(sent.url, `/down?token=${literals.FETCH_TOKEN}`);
     assert.equal(sent.headers.authorization, `Bearer ${literals.FETCH_AUTH}`);
 

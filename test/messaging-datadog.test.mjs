@@ -4,12 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { collectorBinary, startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { ddTraceEnv, startDatadogAgent } from './support/datadog-agent.mjs';
-import { credentials, region, startMoto } from './support/moto.mjs';
-import { client, drainQueue, runLambda, runProducer, sqs, sqsEvent, xrayHeader } from './support/messaging.mjs';
-import { cleanEnv, fixtures, runNode } from './support/processes.mjs';
+import { collectorBinary, startCollector } from '../harness/collector.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { ddTraceEnv, startDatadogAgent } from '../harness/datadog-agent.mjs';
+import { credentials, region, startMoto } from '../harness/moto.mjs';
+import { client, drainQueue, runLambda, runProducer, sqs, sqsEvent, xrayHeader } from '../harness/messaging.mjs';
+import { cleanEnv, fixtures, runNode } from '../harness/processes.mjs';
 
 let intake;
 let collector;
@@ -51,15 +51,7 @@ async function consume(fn, event, traceHeader) {
   );
 }
 
-const intakeSpans = (predicate, count, what) =>
-  intake.waitFor(
-    () => {
-      const found = intake.spans().filter(predicate);
-      return found.length >= count ? found : undefined;
-    },
-    30_000,
-    what,
-  );
+const intakeSpans = (predicate, count, what) => intake.waitForSpans(predicate, count, what);
 
 /** A span's links as Datadog got them: the payload's span links, else the `_dd.span_links` tag. */
 function linksOf(span) {

@@ -21,12 +21,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { collectorBinary, startCollector } from './support/collector.mjs';
-import { startDatadogIntake } from './support/datadog-intake.mjs';
-import { startDatadogAgent } from './support/datadog-agent.mjs';
-import { startMoto } from './support/moto.mjs';
-import { client, drainQueue, eventbridge, kinesis, kinesisEvent, runLambda, runProducer, sns, snsEvent, sqs, sqsEvent } from './support/messaging.mjs';
-import { runDdTrace } from './support/dd-trace-messaging.mjs';
+import { collectorBinary, startCollector } from '../harness/collector.mjs';
+import { startDatadogIntake } from '../harness/datadog-intake.mjs';
+import { startDatadogAgent } from '../harness/datadog-agent.mjs';
+import { startMoto } from '../harness/moto.mjs';
+import { client, drainQueue, eventbridge, kinesis, kinesisEvent, runLambda, runProducer, sns, snsEvent, sqs, sqsEvent } from '../harness/messaging.mjs';
+import { runDdTrace } from '../harness/dd-trace-messaging.mjs';
 
 const { NodeHttpHandler } = createRequire(import.meta.url)('@smithy/node-http-handler');
 
@@ -111,15 +111,7 @@ async function peekQueue(queueUrl) {
   return out.Messages ?? [];
 }
 
-const intakeSpans = (predicate, count, what) =>
-  intake.waitFor(
-    () => {
-      const found = intake.spans().filter(predicate);
-      return found.length >= count ? found : undefined;
-    },
-    30_000,
-    what,
-  );
+const intakeSpans = (predicate, count, what) => intake.waitForSpans(predicate, count, what);
 
 // ---------------------------------------------------------------------------
 // dd-trace producer -> SNS / EventBridge / Kinesis -> our Lambda consumer

@@ -11,12 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { prepareRuntime, startSandbox } from './support/lambda-sandbox.mjs';
-import { fixtures, repoRoot } from './support/processes.mjs';
-import { waitUntil } from './support/wait.mjs';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { startMoto, startRecordingProxy } from './support/moto.mjs';
-import { client, drainQueue, eventbridge, kinesis, kinesisEvent, runLambda, runProducer, sns, snsEvent, sqs, sqsEvent, xrayHeader } from './support/messaging.mjs';
+import { prepareRuntime, startSandbox } from '../harness/lambda-sandbox.mjs';
+import { fixtures, repoRoot } from '../harness/processes.mjs';
+import { waitUntil } from '../harness/wait.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { startMoto, startRecordingProxy } from '../harness/moto.mjs';
+import { client, drainQueue, eventbridge, kinesis, kinesisEvent, runLambda, runProducer, sns, snsEvent, sqs, sqsEvent, xrayHeader } from '../harness/messaging.mjs';
 
 const { NodeHttpHandler } = createRequire(import.meta.url)('@smithy/node-http-handler');
 const LAMBDA_SCOPE = 'otel-xray-datadog/aws-lambda';

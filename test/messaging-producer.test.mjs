@@ -5,9 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { startMoto, startRecordingProxy } from './support/moto.mjs';
-import { client, drainQueue, eventbridge, kinesis, parseTraceparent, parseXray, runProducer, sns, sqs } from './support/messaging.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { startMoto, startRecordingProxy } from '../harness/moto.mjs';
+import { client, drainQueue, eventbridge, kinesis, parseTraceparent, parseXray, runProducer, sns, sqs } from '../harness/messaging.mjs';
 
 const { NodeHttpHandler } = createRequire(import.meta.url)('@smithy/node-http-handler');
 

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { cleanEnv, repoRoot, runNode } from './support/processes.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { cleanEnv, repoRoot, runNode } from '../harness/processes.mjs';
 
 let app;
 let receiver;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { startOtlpReceiver } from './support/otlp-receiver.mjs';
-import { freePort } from './support/collector.mjs';
-import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from './support/processes.mjs';
-import { waitUntil } from './support/wait.mjs';
+import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
+import { freePort } from '../harness/collector.mjs';
+import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from '../harness/processes.mjs';
+import { waitUntil } from '../harness/wait.mjs';
 const server = path.join(fixtures, 'guarded-server.cjs');
 
 const agent = new http.Agent({ keepAlive: true });

@@ -1,14 +1,14 @@
 // Smoke test of the Lambda test infrastructure, no tracing involved: AWS's real runtime
 // interface client (aws-lambda-ric) on each Node major of the managed runtimes, driven by
-// our Runtime API server (test/support/runtime-api.mjs, lambda-sandbox.mjs).
+// our Runtime API server (harness/runtime-api.mjs, lambda-sandbox.mjs).
 // The binaries are built once into the cache outside the repository (.ci/run prepares
 // them); a cold build in `before` takes 1-2 minutes per combination.
 // OTEL_XRAY_DD_RIC_COMBOS="20/3,24/4" restricts the combinations run.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { fixtures } from './support/processes.mjs';
-import { prepareRuntime, ricCombos, startSandbox } from './support/lambda-sandbox.mjs';
+import { fixtures } from '../harness/processes.mjs';
+import { prepareRuntime, ricCombos, startSandbox } from '../harness/lambda-sandbox.mjs';
 
 const taskRoot = path.join(fixtures, 'ric', 'cjs');
 const combos = ricCombos();

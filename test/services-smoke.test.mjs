@@ -1,19 +1,19 @@
 // The instrumentation tests' infrastructure, without tracing: the private PostgreSQL,
-// MariaDB and Redis servers (support/databases.mjs) start and take the test credentials,
+// MariaDB and Redis servers (harness/databases.mjs) start and take the test credentials,
 // and every framework fixture under fixtures/apps (CommonJS and ES module entry points)
 // answers GET /users/7 from all three databases, logs with pino and winston, and calls
 // its downstream with fetch(); the plain http service and the fetch() client run too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import Redis from 'ioredis';
-import { startMariaDb, startPostgres, startRedis } from './support/databases.mjs';
-import { cleanEnv, fixtures, runNode, startNode } from './support/processes.mjs';
+import { startMariaDb, startPostgres, startRedis } from '../harness/databases.mjs';
+import { cleanEnv, fixtures, runNode, startNode } from '../harness/processes.mjs';
+import { startRecordingService } from '../harness/recording-service.mjs';
 
 const apps = path.join(fixtures, 'apps');
 const frameworks = ['express', 'koa', 'fastify', 'nest'];
@@ -22,26 +22,19 @@ let postgres;
 let mariadb;
 let redis;
 let downstream;
-const downstreamRequests = [];
 
 before(async () => {
   // Started together: each is mostly waiting on its own disk and process start.
   [postgres, mariadb, redis] = await Promise.all([startPostgres(), startMariaDb(), startRedis()]);
-  downstream = http.createServer((req, res) => {
-    downstreamRequests.push({ url: req.url, headers: req.headers });
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ downstream: true, path: req.url }));
-  });
-  await new Promise((resolve) => downstream.listen(0, '127.0.0.1', resolve));
+  downstream = await startRecordingService();
 });
 
 after(async () => {
-  downstream?.closeAllConnections?.();
-  await new Promise((resolve) => (downstream ? downstream.close(resolve) : resolve()));
+  await downstream?.close();
   await Promise.all([postgres?.stop(), mariadb?.stop(), redis?.stop()]);
 });
 
-const downstreamUrl = () => `http://127.0.0.1:${downstream.address().port}/downstream`;
+const downstreamUrl = () => downstream.url('/downstream');
 const allBackends = () => ({ POSTGRES_URL: postgres.url, MARIADB_URL: mariadb.url, REDIS_URL: redis.url, DOWNSTREAM_URL: downstreamUrl() });
 
 /** uid of a running process, from /proc. */
@@ -125,7 +118,7 @@ for (const framework of frameworks) {
       const app = await startNode([path.join(apps, `${framework}-app.${ext}`)], { env: cleanEnv(allBackends()) });
       try {
         const ready = Date.now();
-        const seenBefore = downstreamRequests.length;
+        const seenBefore = downstream.requests.length;
         const res = await fetch(`http://127.0.0.1:${app.match[1]}/users/7`);
         const body = await res.json();
         t.diagnostic(`ready in ${ready - started} ms, request ${Date.now() - ready} ms`);
@@ -139,7 +132,7 @@ for (const framework of frameworks) {
           redis: { set: 'OK', get: { id: 7 } },
           downstream: { status: 200, body: { downstream: true, path: '/downstream' } },
         });
-        assert.equal(downstreamRequests.length, seenBefore + 1, 'one fetch() to the downstream');
+        assert.equal(downstream.requests.length, seenBefore + 1, 'one fetch() to the downstream');
 
         const lines = app
           .output()
@@ -182,12 +175,12 @@ test('no-libs.cjs serves plain HTTP', async () => {
 
 for (const ext of ['cjs', 'mjs']) {
   test(`fetch-client.${ext} calls the URL with fetch() and prints the response`, async () => {
-    const seenBefore = downstreamRequests.length;
+    const seenBefore = downstream.requests.length;
     const { code, stdout, stderr } = await runNode([path.join(apps, `fetch-client.${ext}`)], { env: cleanEnv({ TARGET_URL: downstreamUrl() }) });
     assert.equal(code, 0, stderr);
     assert.equal(stdout.trim(), 'response 200 {"downstream":true,"path":"/downstream"}');
-    assert.equal(downstreamRequests.length, seenBefore + 1);
-    assert.equal(downstreamRequests.at(-1).headers['x-fetch-client'], ext === 'cjs' ? 'cjs' : 'esm');
+    assert.equal(downstream.requests.length, seenBefore + 1);
+    assert.equal(downstream.requests.at(-1).headers['x-fetch-client'], ext === 'cjs' ? 'cjs' : 'esm');
   });
 }
 

@@ -4,9 +4,9 @@
 // datadog exporter (a local intake double stands in for Datadog).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCollector, collectorBinary } from '../../test/support/collector.mjs';
-import { startDatadogIntake } from '../../test/support/datadog-intake.mjs';
-import { cleanEnv, registerCjs, startNode } from '../../test/support/processes.mjs';
+import { startCollector, collectorBinary } from '../../harness/collector.mjs';
+import { startDatadogIntake } from '../../harness/datadog-intake.mjs';
+import { cleanEnv, registerCjs, startNode } from '../../harness/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const started = [];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { INSTRUMENTATION_NAMES, INSTRUMENTATION_CATALOG, instrumentationNamed } from '../../../dist/loading/instrumentation-catalog.js';
 import { packageOf, packageOfPath, packageOfUrl } from '../../../dist/loading/package-names.js';
-import { repoRoot } from '../../support/processes.mjs';
+import { repoRoot } from '../../../harness/processes.mjs';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const instrumentationsDoc = fs.readFileSync(path.join(repoRoot, 'docs', 'instrumentations.md'), 'utf8');

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadStageTwo, cacheFileFor } from '../../../dist/loading/stage-two.js';
-import { repoRoot } from '../../support/processes.mjs';
+import { repoRoot } from '../../../harness/processes.mjs';
 
 const require = createRequire(import.meta.url);
 

@@ -302,7 +302,7 @@ test('transport: a kept-alive socket the receiver closed while idle costs one ne
 });
 
 test('transport: an https receiver with a private CA and mutual TLS (OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY)', async (t) => {
-  const { makeTestPki } = await import('../../support/certs.mjs');
+  const { makeTestPki } = await import('../../../harness/certs.mjs');
   const https = await import('node:https');
   const fs = await import('node:fs');
   const pki = makeTestPki();

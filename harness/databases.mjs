@@ -350,5 +350,5 @@ export async function startRedis() {
 // ---------------------------------------------------------------- for other servers
 
 // The same process handling (free port, temporary directory, ready line, stop on exit) for the
-// message brokers and FerretDB of test/support/brokers.mjs.
+// message brokers and FerretDB of harness/brokers.mjs.
 export { startServer, tempDir, removeDir, run as runTool };

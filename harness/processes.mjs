@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const fixtures = path.join(repoRoot, 'test', 'fixtures');
 export const registerCjs = path.join(repoRoot, 'dist', 'register.js');
 export const registerEsm = path.join(repoRoot, 'dist', 'register.mjs');
@@ -18,11 +18,11 @@ export function cleanEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-/** Runs node with args; resolves {code, signal, stdout, stderr, ms}. Kills it after timeoutMs. */
-export function runNode(args, { env = cleanEnv(), cwd = repoRoot, timeoutMs = 20_000, input } = {}) {
+/** Runs node (`node`: another Node binary) with args; resolves {code, signal, stdout, stderr, ms}. Kills it after timeoutMs. */
+export function runNode(args, { env = cleanEnv(), cwd = repoRoot, timeoutMs = 20_000, input, node = process.execPath } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(node, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,7 +1,7 @@
 // Private message brokers and a MongoDB wire-compatible server for the instrumentation tests,
 // each a real server process on 127.0.0.1 with free ports and a temporary directory, stopped
 // and removed on stop() and when the test process exits (the process handling of
-// test/support/databases.mjs). Installed by scripts/install-brokers.sh:
+// harness/databases.mjs). Installed by scripts/install-brokers.sh:
 //
 //   startRabbitMq()  RabbitMQ (Debian's rabbitmq-server) with its own epmd; AMQP 0-9-1 for amqplib
 //   startKafka()     Apache Kafka in KRaft mode (one broker+controller) on the machine's JVM; for kafkajs

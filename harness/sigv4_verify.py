@@ -1,6 +1,6 @@
 """Checks AWS Signature Version 4 on requests, with botocore (AWS's own Python signer).
 
-Used by test/support/xray-endpoint.mjs. Reads one JSON request per line on stdin:
+Used by harness/xray-endpoint.mjs. Reads one JSON request per line on stdin:
   {"id", "method", "url", "headers": {lower-case name: value}, "body": base64}
 and answers one JSON line on stdout: {"id", "ok", "reason", "service", "region", "access_key"}.
 The expected credentials come from the environment (SIGV4_ACCESS_KEY_ID,

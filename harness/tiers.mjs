@@ -8,25 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { agentConfig, collectorEnv, freePort, gatewayConfig, gatewayXrayConfig, launchCollector } from './collector.mjs';
+import { agentConfig, collectorEnv, freePort, gatewayConfig, gatewayXrayConfig, intakeOverlay, launchCollector } from './collector.mjs';
 import { startHaproxy } from './haproxy.mjs';
 import { cleanEnv, registerCjs, repoRoot } from './processes.mjs';
 
 /** Test-only differences of a gateway: where Datadog is, no key check, no host metadata (and where X-Ray is). */
 export function gatewayOverlay({ intakeUrl, xrayTracesUrl }) {
-  let yaml = `exporters:
-  datadog:
-    api:
-      fail_on_invalid_key: false
-    host_metadata:
-      enabled: false
-    traces:
-      endpoint: ${intakeUrl}
-    metrics:
-      endpoint: ${intakeUrl}
-    logs:
-      endpoint: ${intakeUrl}
-`;
+  let yaml = intakeOverlay(intakeUrl);
   if (xrayTracesUrl)
     yaml += `  otlp_http/xray:
     traces_endpoint: ${xrayTracesUrl}
@@ -118,7 +106,7 @@ export async function startTiers({ pki, intakeUrl, gateways = 3, agents = 2, age
  * `env`: added to a clean environment (no inherited OTEL_/DD_ settings).
  */
 export async function startSpanLoad({ env, node = process.execPath }) {
-  const child = spawn(node, ['--require', registerCjs, path.join(repoRoot, 'test', 'support', 'span-load.cjs')], {
+  const child = spawn(node, ['--require', registerCjs, path.join(repoRoot, 'harness', 'span-load.cjs')], {
     env: cleanEnv(env),
     cwd: repoRoot,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,32 +1,12 @@
 // dd-trace (5 or 6) on the other side of an SQS / SNS / EventBridge / Kinesis hop: runs
 // test/fixtures/dd-trace-messaging.cjs under `--require <module>/init` on the Node that major
 // needs (dd-trace 6: Node >= 22), talking to moto and to the agent double.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ddTraceEnv, nodeForDdTrace } from './datadog-agent.mjs';
 import { credentials, region } from './moto.mjs';
-import { cleanEnv, fixtures, repoRoot } from './processes.mjs';
+import { cleanEnv, fixtures, runNode } from './processes.mjs';
 
 export const DD_TRACE_MODULES = { 5: 'dd-trace', 6: 'dd-trace-6' };
-
-function run(node, args, env, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(node, args, { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${node} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /**
  * One dd-trace process: `calls` (AWS SDK v3, through dd-trace's aws-sdk instrumentation) against
@@ -35,10 +15,10 @@ function run(node, args, env, timeoutMs) {
  */
 export async function runDdTrace({ major, agentUrl, endpoint, service, calls = [], extract = [], env = {} }) {
   const module = DD_TRACE_MODULES[major];
-  const r = await run(
-    nodeForDdTrace(module),
-    ['--require', `${module}/init`, path.join(fixtures, 'dd-trace-messaging.cjs')],
-    cleanEnv(
+  const r = await runNode(['--require', `${module}/init`, path.join(fixtures, 'dd-trace-messaging.cjs')], {
+    node: nodeForDdTrace(module),
+    timeoutMs: 30_000,
+    env: cleanEnv(
       ddTraceEnv(agentUrl, {
         DD_TRACE_MODULE: module,
         DD_SERVICE: service,
@@ -53,8 +33,7 @@ export async function runDdTrace({ major, agentUrl, endpoint, service, calls = [
         ...env,
       }),
     ),
-    30_000,
-  );
+  });
   if (r.code !== 0) throw new Error(`dd-trace ${major} process failed (${r.code}): ${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
   for (const [i, result] of out.calls.entries()) {

@@ -113,6 +113,17 @@ export async function startDatadogIntake() {
         seen: () => `calls so far: ${calls.map((c) => `${c.method} ${c.path}${c.decodeError ? ` (${c.decodeError})` : ''}`).join(', ')}`,
       });
     },
+    /** Resolves the spans matching `predicate` once there are `count` of them (the caller asserts the exact count). */
+    waitForSpans(predicate, count, what) {
+      return this.waitFor(
+        () => {
+          const found = spans().filter(predicate);
+          return found.length >= count ? found : undefined;
+        },
+        30_000,
+        what,
+      );
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();

@@ -48,14 +48,9 @@ export function validateConfig(configs, env = collectorEnv()) {
   });
 }
 
-export async function startCollector({ intakeUrl, config = shippedConfig, env: extraEnv = {} }) {
-  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otelcol-'));
-  const overlay = path.join(dir, 'intake-double.yaml');
-  // Only what differs from production: where "Datadog" is, and no key validation.
-  fs.writeFileSync(
-    overlay,
-    `exporters:
+/** Only what a test collector changes from production: where "Datadog" is, no key check, no host metadata. */
+export function intakeOverlay(intakeUrl) {
+  return `exporters:
   datadog:
     api:
       fail_on_invalid_key: false
@@ -67,8 +62,14 @@ export async function startCollector({ intakeUrl, config = shippedConfig, env: e
       endpoint: ${intakeUrl}
     logs:
       endpoint: ${intakeUrl}
-`,
-  );
+`;
+}
+
+export async function startCollector({ intakeUrl, config = shippedConfig, env: extraEnv = {} }) {
+  const [http, grpc, health] = [await freePort(), await freePort(), await freePort()];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'otelcol-'));
+  const overlay = path.join(dir, 'intake-double.yaml');
+  fs.writeFileSync(overlay, intakeOverlay(intakeUrl));
   const env = collectorEnv({
     OTELCOL_OTLP_HTTP_ENDPOINT: `127.0.0.1:${http}`,
     OTELCOL_OTLP_GRPC_ENDPOINT: `127.0.0.1:${grpc}`,

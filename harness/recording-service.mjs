@@ -1,0 +1,25 @@
+import http from 'node:http';
+
+/**
+ * An untraced downstream service on 127.0.0.1 that records every request it is
+ * sent (URL and headers, to check what the traced app propagated) and answers
+ * `{"downstream":true,"path":<url>}`.
+ */
+export async function startRecordingService() {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    requests.push({ url: req.url, headers: req.headers });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ downstream: true, path: req.url }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    requests,
+    url: (pathname) => `${base}${pathname}`,
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
