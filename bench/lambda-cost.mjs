@@ -131,7 +131,7 @@ for (const [nodeMajor, ricMajor] of [
         firstInvokeMs: round(median(list.map((x) => x.first))),
         coldMs: round(median(list.map((x) => x.cold))),
         coldAddedMs: round(median(list.map((x) => x.cold)) - median(base.map((x) => x.cold))),
-        coldAddedRatio: round(((median(list.map((x) => x.cold)) - median(base.map((x) => x.cold))) / median(base.map((x) => x.cold))) * 100) / 100,
+        coldAddedRatio: Math.round(((median(list.map((x) => x.cold)) - median(base.map((x) => x.cold))) / median(base.map((x) => x.cold))) * 100) / 100,
         firstAddedOverWarmMs: round(median(list.map((x) => x.first)) - median(warm)),
         warmP50AddedMs: round(median(warm) - median(baseWarm)),
         warmP99AddedMs: round(pct(warm, 99) - pct(baseWarm, 99)),
@@ -174,3 +174,14 @@ console.table(
   })),
 );
 console.table(Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, `${v.value} ${v.met ? 'met' : 'NOT met'}`])));
+
+// The same rows as the table of bench/README.md, ready to paste.
+const signed = (ms) => `${ms >= 0 ? '+' : ''}${Math.round(ms)}`;
+console.log('| runtime | handler | configuration | init ms | first ms | cold ms | cold added | warm added p50 / p99 ms |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  const added = `${signed(r.coldAddedMs)} (${r.coldAddedRatio.toFixed(2)}x)`;
+  console.log(
+    `| ${r.runtime} | ${r.handler} | ${r.config} | ${Math.round(r.initMs)} | ${Math.round(r.firstInvokeMs)} | ${Math.round(r.coldMs)} | ${added} | ${signed(r.warmP50AddedMs)} / ${signed(r.warmP99AddedMs)} |`,
+  );
+}

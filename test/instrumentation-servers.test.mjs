@@ -106,7 +106,9 @@ for (const ext of ['cjs', 'mjs']) {
     const service = `srv-hapi-${ext}`;
     const file = path.join(apps, `hapi-app.${ext}`);
     const app = await startNode([...preloadFor(file), file], {
-      env: appEnv(service, { MARIADB_URL: servers.mariadb.url, REDIS_URL: servers.redis.url, MONGODB_URL: servers.ferretdb.url }),
+      // Redis keys kept (the opt-in) so that each node-redis major's spans can be told apart;
+      // the default (the command only) is checked by literal-values.test.mjs.
+      env: appEnv(service, { MARIADB_URL: servers.mariadb.url, REDIS_URL: servers.redis.url, MONGODB_URL: servers.ferretdb.url, OTEL_XRAY_DD_DB_KEEP_COMMANDS: 'true' }),
     });
     let server;
     let route;
