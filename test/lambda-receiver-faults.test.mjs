@@ -18,6 +18,8 @@ import { waitUntil } from '../harness/wait.mjs';
 const combos = ricCombos().filter(([node, ric]) => !(node === 22 && ric === 4));
 const INVOCATIONS = 7;
 const TOLERANCE_MS = 40;
+/** Longer than the longest backoff between attempts (30 s). */
+const BACKOFF_WAIT_MS = 35_000;
 
 let opt;
 let healthy;
@@ -100,8 +102,8 @@ for (const [nodeMajor, ricMajor] of combos) {
           warning:
             /failed \(ECONNREFUSED\): nothing answers there\. If the function sends to the Datadog Lambda Extension, its OTLP receiver is off unless DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT=localhost:4318/,
         },
-        { name: 'hung', endpoint: `http://127.0.0.1:${hung.address().port}`, warning: /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/ },
-        { name: 'slow', endpoint: slow.url, warning: /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/ },
+        { name: 'hung', endpoint: `http://127.0.0.1:${hung.address().port}`, warning: /has 4 requests waiting for an answer: the receiver hangs or is slower than the spans come/ },
+        { name: 'slow', endpoint: slow.url, warning: /has 4 requests waiting for an answer: the receiver hangs or is slower than the spans come/ },
       ];
       const report = { untracedWarm: median(untraced.slice(1)), healthyWarm };
       for (const c of cases) {
@@ -130,7 +132,8 @@ for (const [nodeMajor, ricMajor] of combos) {
       const receiver = await startOtlpReceiver({ port });
       t.after(() => receiver.close());
       const ours = () => receiver.spans.filter((s) => s.resource['faas.name'] === fn);
-      await waitUntil(() => ours().length === 4, { timeoutMs: 15_000, what: 'the 4 held spans', seen: () => sb.output().stderr });
+      // The next attempt comes after the backoff, which grows with each failed one: up to 16 s when a loaded machine made the invocations slow.
+      await waitUntil(() => ours().length === 4, { timeoutMs: BACKOFF_WAIT_MS, what: 'the 4 held spans', seen: () => sb.output().stderr });
       await invokeTimes(sb, 2);
       await waitUntil(() => ours().length === 6, { timeoutMs: 5_000, what: '6 spans' });
       assert.equal(new Set(ours().map((s) => s.attributes['faas.invocation_id'])).size, 6, 'each invocation once');
@@ -148,7 +151,7 @@ for (const [nodeMajor, ricMajor] of combos) {
       const receiver = await startOtlpReceiver({ port });
       t.after(() => receiver.close());
       const ours = () => receiver.spans.filter((s) => s.resource['faas.name'] === fn);
-      await waitUntil(() => ours().length === 2, { timeoutMs: 15_000, what: 'the 2 spans the bound kept', seen: () => sb.output().stderr });
+      await waitUntil(() => ours().length === 2, { timeoutMs: BACKOFF_WAIT_MS, what: 'the 2 spans the bound kept', seen: () => sb.output().stderr });
       assert.deepEqual(
         ours()
           .map((s) => s.attributes['faas.invocation_id'])

@@ -21,7 +21,9 @@
  * An answer that leaves fewer than MAX_UNANSWERED requests waiting makes the
  * receiver healthy again and the held spans go out behind it. The held spans are bounded (`maxHeldSpans`, oldest
  * dropped first); what the bound drops is counted and reported once per
- * outage, in the line that says the receiver is back. Spans the receiver
+ * outage, in the line that says the receiver is back. That line follows an
+ * outage whose warning was printed, or one that lost spans: a receiver that
+ * falls behind again and again is not worth a pair of lines each time. Spans the receiver
  * rejects (400 and the like) are dropped, not sent again: they would be
  * rejected again. Each kind of trouble is explained once per process, with
  * the setting that fixes it; what was lost is counted at shutdown.
@@ -42,8 +44,13 @@ export const FIRST_BACKOFF_MS = 500;
 export const MAX_BACKOFF_MS = 30_000;
 /** Spans in one background request. */
 const MAX_SPANS_PER_REQUEST = 512;
-/** Requests waiting for an answer at which the receiver counts as slow. */
-export const MAX_UNANSWERED = 2;
+/**
+ * Requests waiting for an answer at which the receiver counts as slow. Not 2:
+ * a healthy local receiver sharing a small Lambda's CPU, or short invocations
+ * back to back, leave two requests unanswered now and then (measured), and
+ * each false alarm would hold spans back. 4 still bounds the open requests.
+ */
+export const MAX_UNANSWERED = 4;
 
 export type ReceiverState = 'healthy' | 'slow' | 'down';
 
@@ -67,6 +74,8 @@ export class ReceiverGate implements SpanExporter {
   /** Spans the receiver rejected, since start. */
   private rejected = 0;
   private outageStarted: number | undefined;
+  /** The current outage's warning was printed: its end is worth a line too. */
+  private outageAnnounced = false;
   private failures = 0;
   private nextAttemptAt = 0;
   private lane: Promise<void> | undefined;
@@ -99,12 +108,12 @@ export class ReceiverGate implements SpanExporter {
       return;
     }
     if (this.state === 'healthy' && this.foreground.size >= MAX_UNANSWERED) {
-      this.explain(
+      const announced = this.explain(
         'slow',
         `span export to ${this.options.endpoint} has ${this.foreground.size} requests waiting for an answer: the receiver hangs or is slower than the spans come. ` +
           `Flushes no longer wait for it; spans are sent one request at a time in the background until it keeps up (up to ${this.options.maxHeldSpans} held, OTEL_XRAY_DD_EXPORT_HELD_SPANS).`,
       );
-      this.enter('slow');
+      this.enter('slow', announced);
     }
     if (this.state !== 'healthy') {
       this.hold(spans);
@@ -220,10 +229,7 @@ export class ReceiverGate implements SpanExporter {
     this.lastKind = kind;
     this.failures++;
     this.nextAttemptAt = this.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (this.failures - 1));
-    if (this.state !== 'down') {
-      this.explain(kind, this.describeFailure(kind, detail));
-      this.enter('down');
-    }
+    if (this.state !== 'down') this.enter('down', this.explain(kind, this.describeFailure(kind, detail)));
     this.scheduleAttempt();
   }
 
@@ -240,17 +246,24 @@ export class ReceiverGate implements SpanExporter {
     }
   }
 
-  private enter(state: ReceiverState): void {
-    if (this.state === 'healthy' && state !== 'healthy') this.outageStarted = this.now();
+  private enter(state: ReceiverState, announced: boolean): void {
+    if (this.state === 'healthy' && state !== 'healthy') {
+      this.outageStarted = this.now();
+      this.outageAnnounced = false;
+    }
+    this.outageAnnounced ||= announced;
     this.state = state;
   }
 
   private recovered(heldSent: number): void {
     const since = this.outageStarted === undefined ? 0 : this.now() - this.outageStarted;
-    log.warn(
-      `span export to ${this.options.endpoint} recovered after ${Math.round(since / 1000)} s; ${heldSent + this.held.length} held span(s) are being sent, ` +
-        `${this.dropped} span(s) were lost while it failed (dropped by the bound of ${this.options.maxHeldSpans})`,
-    );
+    if (this.outageAnnounced || this.dropped > 0) {
+      log.warn(
+        `span export to ${this.options.endpoint} recovered after ${Math.round(since / 1000)} s; ${heldSent + this.held.length} held span(s) are being sent, ` +
+          `${this.dropped} span(s) were lost while it failed (dropped by the bound of ${this.options.maxHeldSpans})`,
+      );
+    }
+    this.outageAnnounced = false;
     this.dropped = 0;
     this.failures = 0;
     this.outageStarted = undefined;
@@ -296,9 +309,11 @@ export class ReceiverGate implements SpanExporter {
     this.timer.unref();
   }
 
-  private explain(key: string, message: string): void {
-    if (this.explained.has(key)) return;
+  /** Prints `message` the first time `key` comes up; says whether it did. */
+  private explain(key: string, message: string): boolean {
+    if (this.explained.has(key)) return false;
     this.explained.add(key);
     log.warn(message);
+    return true;
   }
 }

@@ -129,17 +129,16 @@ test('a hung receiver: the flush that gave up marks it down; the request still c
 
 test('a receiver that hangs or is slower than the spans come: after MAX_UNANSWERED waiting requests, one background request at a time', async () => {
   lines.length = 0;
-  assert.equal(MAX_UNANSWERED, 2);
+  assert.equal(MAX_UNANSWERED, 4);
   const { gate, sent, outcomes, flush } = scripted();
   const answers = [];
   const later = () => new Promise((r) => answers.push(r));
-  outcomes.push(later, later, later);
+  outcomes.push(later, later, later, later, later);
   // Healthy: each flush sends its own request (and, in Lambda, waits only until it is written).
-  await new Promise((resolve) => gate.export(spans(1), resolve));
-  await new Promise((resolve) => gate.export(spans(1, 1), resolve));
-  assert.equal(gate.receiverState, 'healthy');
-  // Two requests wait for an answer: the third flush does not add a third.
-  const waited = await flush(spans(1, 2));
+  for (let i = 0; i < 4; i++) await new Promise((resolve) => gate.export(spans(1, i), resolve));
+  assert.equal(gate.receiverState, 'healthy', 'three requests waiting are a receiver falling behind for a moment');
+  // Four requests wait for an answer: the fifth flush does not add a fifth.
+  const waited = await flush(spans(1, 4));
   assert.equal(gate.receiverState, 'slow');
   assert.ok(waited >= RECHECK_WAIT_MS - 1 && waited < RECHECK_WAIT_MS + 30, `waited ${waited} ms for the background request it started`);
   assert.deepEqual(
@@ -147,22 +146,48 @@ test('a receiver that hangs or is slower than the spans come: after MAX_UNANSWER
     [
       ['s0', false],
       ['s1', false],
-      ['s2', true],
+      ['s2', false],
+      ['s3', false],
+      ['s4', true],
     ],
   );
-  assert.match(lines[0], /has 2 requests waiting for an answer: the receiver hangs or is slower than the spans come/);
-  assert.ok((await flush(spans(1, 3))) < RECHECK_WAIT_MS, 'a flush that started nothing waits for nothing');
-  assert.equal(sent.length, 3, 'one background request at a time; the rest is held');
-  // Answers arrive: with fewer than two waiting, it is healthy again and the held span follows.
-  answers[0]({ ok: true, ms: 900 });
-  answers[1]({ ok: true, ms: 800 });
-  answers[2]({ ok: true, ms: 700 });
+  assert.match(lines[0], /has 4 requests waiting for an answer: the receiver hangs or is slower than the spans come/);
+  assert.ok((await flush(spans(1, 5))) < RECHECK_WAIT_MS, 'a flush that started nothing waits for nothing');
+  assert.equal(sent.length, 5, 'one background request at a time; the rest is held');
+  // Answers arrive: with fewer than four waiting, it is healthy again and the held span follows.
+  for (const [i, answer] of answers.entries()) answer({ ok: true, ms: 900 - i });
   await tick();
   await tick();
   assert.equal(gate.receiverState, 'healthy');
-  assert.deepEqual(sent[3], { names: ['s3'], background: true });
+  assert.deepEqual(sent[5], { names: ['s5'], background: true });
   assert.match(lines.at(-1), /recovered after \d+ s; \d+ held span\(s\) are being sent, 0 span\(s\) were lost/);
   assert.equal(lines.length, 2);
+});
+
+test('a receiver that falls behind again: the second episode, unannounced and without loss, ends without a line', async () => {
+  lines.length = 0;
+  const { gate, outcomes } = scripted({ maxHeldSpans: 1 });
+  const answers = [];
+  const later = () => new Promise((r) => answers.push(r));
+  const episode = async (extraHeld) => {
+    answers.length = 0;
+    outcomes.push(...Array.from({ length: 5 + extraHeld }, () => later));
+    for (let i = 0; i < 5 + extraHeld; i++) await new Promise((resolve) => gate.export(spans(1, i), resolve));
+    assert.equal(gate.receiverState, 'slow');
+    for (let round = 0; round < 4 && gate.receiverState !== 'healthy'; round++) {
+      for (const answer of answers.splice(0)) answer({ ok: true, ms: 1 });
+      await tick();
+      await tick();
+    }
+    assert.equal(gate.receiverState, 'healthy');
+  };
+  await episode(0);
+  assert.equal(lines.length, 2, `the first episode: its warning and its end\n${lines.join('\n')}`);
+  await episode(0);
+  assert.equal(lines.length, 2, `a second one like it is silent\n${lines.join('\n')}`);
+  await episode(2);
+  assert.equal(lines.length, 3, `one that lost spans says so\n${lines.join('\n')}`);
+  assert.match(lines[2], /recovered after \d+ s; \d+ held span\(s\) are being sent, 1 span\(s\) were lost while it failed \(dropped by the bound of 1\)/);
 });
 
 test('a Lambda flush waits until the request is handed to the operating system; a host flush until it is answered', async () => {
