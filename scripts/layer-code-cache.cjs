@@ -1,16 +1,66 @@
 // Run by each Node line's binary at layer build time (scripts/build-layer.mjs): compiles start.js
-// as require() would, runs its top level (nothing starts: start() is only defined there), and
-// writes V8's code cache beside it as start.js.v8-<V8 version>.cache (src/loading/stage-two.ts).
+// as require() would and writes V8's code cache beside it as start.js.v8-<V8 version>.cache
+// (src/loading/stage-two.ts). Before writing it, the script runs what a cold start runs: tracing
+// started in Lambda mode and one invocation of a trivial handler, flushed to a receiver in this
+// process. V8 compiles most functions only when first called; the cache then holds those of
+// the init and the first invocation too, which a new sandbox would otherwise compile itself.
 'use strict';
 const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
 const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
 const file = path.resolve(process.argv[2]);
 const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
-const mod = { exports: {} };
+const mod = new Module(file, module);
+mod.filename = file;
+mod.paths = Module._nodeModulePaths(path.dirname(file));
+Module._cache[file] = mod;
 script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-const out = `${file}.v8-${process.versions.v8}.cache`;
-fs.writeFileSync(out, script.createCachedData());
-console.log(`${path.basename(out)} (${process.version})`);
+mod.loaded = true;
+
+async function coldStart() {
+  const receiver = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
+  await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const taskRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'code-cache-fn-'));
+  fs.writeFileSync(path.join(taskRoot, 'index.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+  try {
+    Object.assign(process.env, {
+      AWS_LAMBDA_FUNCTION_NAME: 'code-cache',
+      AWS_REGION: 'us-east-1',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      LAMBDA_TASK_ROOT: taskRoot,
+      _HANDLER: 'index.handler',
+      _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.address().port}`,
+    });
+    mod.exports.startWith(undefined, 'never');
+    const { handler } = require(path.join(taskRoot, 'index.js'));
+    const deadline = Date.now() + 3000;
+    await handler(
+      { requestContext: { http: { method: 'GET', path: '/' } }, headers: {}, rawPath: '/' },
+      {
+        awsRequestId: 'code-cache',
+        functionName: 'code-cache',
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:code-cache',
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+      },
+    );
+  } finally {
+    receiver.closeAllConnections();
+    receiver.close();
+    fs.rmSync(taskRoot, { recursive: true, force: true });
+  }
+}
+
+// A warm-up that fails still leaves a cache of what ran (the top level at least); the build says why.
+coldStart()
+  .catch((error) => console.error(`layer-code-cache: the cold start run failed, the cache holds less (${error?.stack ?? error})`))
+  .finally(() => {
+    const out = `${file}.v8-${process.versions.v8}.cache`;
+    fs.writeFileSync(out, script.createCachedData());
+    console.log(`${path.basename(out)} (${process.version})`);
+    process.exit(0);
+  });

@@ -2,8 +2,9 @@
  * Loads stage 2 (start.js, the SDK bundle). In the Lambda layer, a V8 code
  * cache built for the Node version at layer build time
  * (`start.js.v8-<V8 version>.cache`, scripts/build-layer.mjs) lets V8 skip
- * compiling the bundle in a new sandbox, whose /tmp holds no compile cache
- * yet. V8 checks the cache against its own version and the source, and
+ * compiling the bundle, and the functions a cold start calls (the cache is
+ * written after a rehearsal of one), in a new sandbox, whose /tmp holds no
+ * compile cache yet. V8 checks the cache against its own version and the source, and
  * compiles as usual when it does not match; anything unexpected falls back
  * to require().
  */
