@@ -12,7 +12,7 @@ import { settleWithin } from './tracing/bounded';
 import { installDiagLogger, log } from './config/diagnostics';
 import { installExitHooks } from './tracing/exit-hooks';
 import { enableInstrumentations } from './instrumentations/enable';
-import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from './lambda/handler-file';
+import { isEsModuleFile, locateHandler } from './lambda/handler-file';
 import { registerEsmHook } from './loading/esm-hook';
 import { createPropagator } from './tracing/propagation';
 import { createResource } from './tracing/resource';
@@ -37,8 +37,9 @@ export interface TracingHandle {
 
 /**
  * When the ES module loader hook is registered: `import` (the --import entry)
- * always; `lambda` (the --require entry) only where the Lambda runtime will
- * import() the handler; `never` for start(), which runs too late for it.
+ * always; `lambda` (the --require entry) only for an ES module handler file
+ * (a CommonJS one that nodejs24.x imports is patched through Module._load);
+ * `never` for start(), which runs too late for it.
  */
 export type EsmHookMode = 'import' | 'lambda' | 'never';
 
@@ -184,7 +185,8 @@ function handleOf(config: ResolvedConfig, { provider, pipeline, flushWithin }: T
 function lambdaImportsHandler(config: ResolvedConfig): boolean {
   if (config.lambda.functionName === undefined || !config.instrumentations.has('aws-lambda')) return false;
   const handler = locateHandler();
-  return handler !== undefined && (runtimeImportsHandlers() || isEsModuleFile(handler.file));
+  // A CommonJS handler the runtime imports is patched through Module._load (lambda/imported-commonjs-handler.ts).
+  return handler !== undefined && isEsModuleFile(handler.file);
 }
 
 function disabledHandle(config: ResolvedConfig): TracingHandle {

@@ -120,6 +120,19 @@ for (const [nodeMajor, ricMajor] of combos) {
       });
     }
 
+    it('the ES module hook is registered for an ES module handler only, even where the runtime imports every handler; both are traced', async (t) => {
+      const registered = {};
+      for (const dir of ['cjs', 'esm']) {
+        const fn = `hook-${nodeMajor}-${ricMajor}-${dir}`;
+        const sb = await sandbox(t, { dir, handler: 'index.handler', fn, env: { OTEL_LOG_LEVEL: 'debug' } });
+        const result = await sb.invoke({ event: {} });
+        assert.equal(result.ok, true, output(sb));
+        await waitUntil(() => spansOf(fn).length === 1, { timeoutMs: 5_000, what: `${fn}'s invocation span`, seen: () => output(sb) });
+        registered[dir] = /ES module hook registered/.test(output(sb)); // debug lines: console.debug, stdout
+      }
+      assert.deepEqual(registered, { cjs: false, esm: true });
+    });
+
     it('cold start spans (OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE=true): the first invocation draws the init and its slow module load; none later; nothing when off', async (t) => {
       const byFn = {};
       for (const on of [true, false]) {
@@ -166,7 +179,11 @@ for (const [nodeMajor, ricMajor] of combos) {
       }
       assert.equal(outcomes[0].ok, false);
       assert.deepEqual(outcomes[1], outcomes[0]);
-      const [span] = spansOf(`ric-${nodeMajor}-${ricMajor}-fails-true`);
+      // Written before the response; read by the receiver a moment later.
+      const [span] = await waitUntil(() => spansOf(`ric-${nodeMajor}-${ricMajor}-fails-true`).length === 1 && spansOf(`ric-${nodeMajor}-${ricMajor}-fails-true`), {
+        timeoutMs: 5_000,
+        what: 'the failing invocation span',
+      });
       assert.equal(span.status.code, 2);
     });
 

@@ -38,10 +38,14 @@ export function registerEsmHook(modules: readonly string[]): void {
   if (registered || modules.length === 0) return;
   registered = true;
   const include = modules.map((name) => (isAbsolute(name) ? pathToFileURL(name).href : name));
-  if (registerInThread(include)) return;
+  if (registerInThread(include)) {
+    log.debug(`ES module hook registered in this thread for ${include.length} modules`);
+    return;
+  }
   try {
     // Resolved from this file, so the hook is the same import-in-the-middle copy the instrumentations use.
     register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include } });
+    log.debug(`ES module hook registered in the loader thread for ${include.length} modules`);
   } catch (error) {
     // CommonJS modules and Node built-ins are still traced without it.
     log.warn(`the ES module loader hook could not be installed (${String(error)}); ES modules are not instrumented`);
