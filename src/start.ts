@@ -12,7 +12,6 @@ import { settleWithin } from './tracing/bounded';
 import { installDiagLogger, log } from './config/diagnostics';
 import { installExitHooks } from './tracing/exit-hooks';
 import { enableInstrumentations } from './instrumentations/enable';
-import { isEsModuleFile, locateHandler } from './lambda/handler-file';
 import { registerEsmHook } from './loading/esm-hook';
 import { createPropagator } from './tracing/propagation';
 import { createResource } from './tracing/resource';
@@ -95,7 +94,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     // Per invocation: until the spans are on their way to the (local) receiver, not its answer.
     flushWithin: (ms) => tracing.flushWithin(ms, 'written'),
   });
-  if (esmHook === 'import' || (esmHook === 'lambda' && lambdaImportsHandler(config))) {
+  if (esmHook === 'import' || (esmHook === 'lambda' && hooked.esModuleHandler)) {
     registerEsmHook(hooked.modules);
     hooked.watchImports();
   }
@@ -180,13 +179,6 @@ function handleOf(config: ResolvedConfig, { provider, pipeline, flushWithin }: T
       await shutdown();
     },
   };
-}
-
-function lambdaImportsHandler(config: ResolvedConfig): boolean {
-  if (config.lambda.functionName === undefined || !config.instrumentations.has('aws-lambda')) return false;
-  const handler = locateHandler();
-  // A CommonJS handler the runtime imports is patched through Module._load (lambda/imported-commonjs-handler.ts).
-  return handler !== undefined && isEsModuleFile(handler.file);
 }
 
 function disabledHandle(config: ResolvedConfig): TracingHandle {

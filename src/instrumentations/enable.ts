@@ -12,7 +12,7 @@ import { interceptFirstFetch } from '../loading/fetch-trigger';
 import { INSTRUMENTATION_CATALOG, type InstrumentationName } from '../loading/instrumentation-catalog';
 import { createLambdaHandlerInstrumentation } from '../lambda/handler-instrumentation';
 import type { LambdaTracing } from '../lambda/invocation';
-import { locateHandler } from '../lambda/handler-file';
+import { isEsModuleFile, locateHandler } from '../lambda/handler-file';
 import { installOnDemandLoader } from '../loading/on-demand-loader';
 import { BUILDERS, type BuildContext } from './builders';
 
@@ -25,6 +25,8 @@ export interface EnabledInstrumentations {
   modules: string[];
   /** Lets ES module imports trigger instrumentations; call after registering the hook. */
   watchImports(): void;
+  /** The Lambda handler is an ES module file: the only handler the ES module hook is needed for (a CommonJS one is patched through Module._load). */
+  esModuleHandler: boolean;
 }
 
 export function enableInstrumentations(config: ResolvedConfig, tracerProvider: TracerProvider, lambda: LambdaTracing): EnabledInstrumentations {
@@ -33,6 +35,7 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
   if (config.instrumentations.has('undici')) interceptFirstFetch(() => loader.trigger('undici'));
 
   const modules = [...loader.modules];
+  let esModuleHandler = false;
   if (config.instrumentations.has('aws-lambda') && config.lambda.functionName !== undefined) {
     const handler = locateHandler();
     if (handler === undefined) {
@@ -40,14 +43,18 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
     } else {
       try {
         const afterFirstInvocation = (): void => warnIfUnseenBundle(handler.file, config.instrumentations, loader.loaded);
-        registerInstrumentations({ instrumentations: [createLambdaHandlerInstrumentation({ handler, ...lambda, afterFirstInvocation })], tracerProvider });
+        esModuleHandler = isEsModuleFile(handler.file);
+        registerInstrumentations({
+          instrumentations: [createLambdaHandlerInstrumentation({ handler, esModule: esModuleHandler, ...lambda, afterFirstInvocation })],
+          tracerProvider,
+        });
         modules.push(handler.file);
       } catch (error) {
         log.warn(`instrumentation aws-lambda could not be loaded (${String(error)}); invocations are not traced`);
       }
     }
   }
-  return { modules, watchImports: () => loader.watchImports() };
+  return { modules, watchImports: () => loader.watchImports(), esModuleHandler };
 }
 
 // esbuild keeps the path of every module it inlines (`"node_modules/pg/lib/index.js"(exports, module)`), minified or not.

@@ -8,22 +8,24 @@
  * exactly what they are without tracing.
  */
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, isWrapped } from '@opentelemetry/instrumentation';
-import { isEsModuleFile, runtimeImportsHandlers, type HandlerLocation } from './handler-file';
+import { runtimeImportsHandlers, type HandlerLocation } from './handler-file';
 import { patchOnCommonJsLoad } from './imported-commonjs-handler';
 import { createHandlerWrapper, type LambdaTracing } from './invocation';
 import { DISTRIBUTION_VERSION, LAMBDA_SCOPE } from '../version';
 
 interface LambdaHandlerConfig extends LambdaTracing {
   handler: HandlerLocation;
+  /** The handler file is an ES module (isEsModuleFile), read once by the caller. */
+  esModule: boolean;
 }
 
 type Exports = Record<string, unknown>;
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 export function createLambdaHandlerInstrumentation(config: LambdaHandlerConfig): InstrumentationBase {
-  const { handler, ...tracing } = config;
+  const { handler, esModule, ...tracing } = config;
   // Imported by the runtime (nodejs24.x) but CommonJS: seen by Module._load, not by require() or the ES module hook.
-  const importedCommonJs = runtimeImportsHandlers() && !isEsModuleFile(handler.file);
+  const importedCommonJs = !esModule && runtimeImportsHandlers();
   // A class per call because the base constructor calls init(), before any
   // field of a subclass could hold the configuration.
   class LambdaHandlerInstrumentation extends InstrumentationBase {
