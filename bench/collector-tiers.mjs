@@ -20,6 +20,7 @@ import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { collectorBinary, metricSum } from '../harness/collector.mjs';
 import { makeTestPki } from '../harness/certs.mjs';
 import { startSpanLoad, startTiers } from '../harness/tiers.mjs';
+import { rssBytes } from '../harness/processes.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
 const RATE = Number(args.rate ?? 10_000);
@@ -153,9 +154,6 @@ function cpuSeconds(pid) {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime
 }
-function rss(pid) {
-  return Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;
-}
 
 collectorBinary();
 const pki = makeTestPki();
@@ -179,7 +177,7 @@ const cpuStart = new Map(parts().map((p) => [p.name, cpuSeconds(p.pid)]));
 const sample = () => {
   for (const p of parts()) {
     try {
-      peak.set(p.name, Math.max(peak.get(p.name) ?? 0, rss(p.pid)));
+      peak.set(p.name, Math.max(peak.get(p.name) ?? 0, rssBytes(p.pid)));
     } catch {
       // restarted or gone this instant
     }
@@ -244,7 +242,7 @@ const rows = parts()
     let rssNow = 0;
     let cpu = 0;
     try {
-      rssNow = rss(p.pid);
+      rssNow = rssBytes(p.pid);
       cpu = cpuSeconds(p.pid) - (cpuStart.get(p.name) ?? 0);
     } catch {
       // gone

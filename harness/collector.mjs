@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './processes.mjs';
+import { repoRoot, rssBytes } from './processes.mjs';
 
 export const STATS_GATE = '--feature-gates=-exporter.datadogexporter.DisableAPMStats';
 export const shippedConfig = path.join(repoRoot, 'collector-config', 'collector.yaml');
@@ -202,10 +202,7 @@ export async function launchCollector({ name, configs, overlay, env, healthPort,
       fs.rmSync(dir, { recursive: true, force: true });
     },
     /** Resident memory of the current process, in bytes (Linux /proc). */
-    rssBytes() {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;
-    },
+    rssBytes: () => rssBytes(child.pid),
   };
   return handle;
 }

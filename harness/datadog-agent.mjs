@@ -6,6 +6,7 @@ import path from 'node:path';
 import { decode } from '@msgpack/msgpack';
 import { cleanEnv, fixtures, repoRoot, startNode } from './processes.mjs';
 import { waitUntil } from './wait.mjs';
+import { listenOnLoopback } from './loopback.mjs';
 
 export async function startDatadogAgent() {
   const spans = [];
@@ -29,8 +30,8 @@ export async function startDatadogAgent() {
       res.end('{}');
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  const listening = await listenOnLoopback(server);
+  const url = listening.url;
   return {
     url,
     spans,
@@ -41,11 +42,7 @@ export async function startDatadogAgent() {
         seen: () => `have ${JSON.stringify(spans.map((s) => [s.service, s.name]))}`,
       });
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(resolve);
-      }),
+    close: listening.close,
   };
 }
 

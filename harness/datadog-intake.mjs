@@ -6,6 +6,7 @@ import zlib from 'node:zlib';
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { decode } from './protobuf-wire.mjs';
 import { waitUntil } from './wait.mjs';
+import { listenOnLoopback } from './loopback.mjs';
 
 const SpanLink = { 1: ['traceID', 'uint64'], 2: ['traceIDHigh', 'uint64'], 3: ['spanID', 'uint64'], 4: ['attributes', ['map', 'string']] };
 const Span = {
@@ -80,8 +81,8 @@ export async function startDatadogIntake() {
       }
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  const listening = await listenOnLoopback(server);
+  const url = listening.url;
 
   /** Every span Datadog would show, with the payload-level env/version/hostname next to it. */
   const spans = () =>
@@ -124,10 +125,6 @@ export async function startDatadogIntake() {
         what,
       );
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(resolve);
-      }),
+    close: listening.close,
   };
 }

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { rssBytes } from './processes.mjs';
 
 export function haproxyBinary() {
   for (const candidate of ['/usr/sbin/haproxy', '/usr/bin/haproxy']) if (fs.existsSync(candidate)) return candidate;
@@ -95,10 +96,7 @@ export async function startHaproxy({ port, backends }) {
     async undrain(name) {
       await this.command(`enable server gateways/${name}`);
     },
-    rssBytes() {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;
-    },
+    rssBytes: () => rssBytes(child.pid),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const result = await exited;

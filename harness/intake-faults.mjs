@@ -9,6 +9,7 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { decodeAgentPayload } from './datadog-intake.mjs';
+import { listenOnLoopback } from './loopback.mjs';
 
 function inflate(body, encoding) {
   if (encoding === 'gzip') return zlib.gunzipSync(body);
@@ -68,7 +69,7 @@ export async function startIntakeFaults(intakeUrl) {
       forward.end(body);
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listening = await listenOnLoopback(server);
 
   /** Refused bodies of `path` that no later attempt delivered, decoded. */
   const dropped = (path) =>
@@ -81,7 +82,7 @@ export async function startIntakeFaults(intakeUrl) {
       });
 
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: listening.url,
     counts,
     /** Answer every call with `status` from now on (null: pass through again). */
     setFault(status) {
@@ -93,10 +94,6 @@ export async function startIntakeFaults(intakeUrl) {
     droppedStatsPayloads: () => dropped('/api/v0.2/stats').map((p) => ({ ...p, groups: statsPayloadGroups(p.decoded) })),
     /** Refused calls per path (every attempt). */
     refusedAttempts: (path) => [...refused.values()].filter((r) => r.path === path).reduce((n, r) => n + r.attempts, 0),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(resolve);
-      }),
+    close: listening.close,
   };
 }

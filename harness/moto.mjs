@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { freePort } from './collector.mjs';
+import { listenOnLoopback } from './loopback.mjs';
 
 export const MOTO_PIN = 'moto[server]==5.2.1';
 export const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -77,15 +78,11 @@ export async function startRecordingProxy(target, { answer } = {}) {
       forward.end(body);
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: listening.url,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(resolve);
-      }),
+    close: listening.close,
   };
 }
 

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { decodeOtlpTraces } from './otlp-protobuf.mjs';
 import { waitUntil } from './wait.mjs';
+import { listenOnLoopback } from './loopback.mjs';
 
 /**
  * behaviour: 'ok' (200), 'hang' (read the request, never answer), 'garbage' (tear the
@@ -43,14 +44,10 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
       else answer();
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(wantedPort, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const { port, url, close } = await listenOnLoopback(server, wantedPort);
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url,
     spans,
     requests,
     setBehaviour(b) {
@@ -64,11 +61,7 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
         seen: () => `have ${spans.length}: ${spans.map((s) => s.name).join(', ')}`,
       });
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(resolve);
-      }),
+    close,
   };
 }
 

@@ -1,5 +1,6 @@
 // Child-process helpers: every traced app in the tests is a real Node process.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -76,4 +77,9 @@ export function startNode(args, { env = cleanEnv(), cwd = repoRoot, ready = /lis
       reject(new Error(`node ${args.join(' ')} exited (${code}) before ready\nstdout: ${stdout}\nstderr: ${stderr}`));
     });
   });
+}
+
+/** Resident memory of a running process, in bytes (Linux /proc). */
+export function rssBytes(pid) {
+  return Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;
 }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { listenOnLoopback } from './loopback.mjs';
 
 /**
  * An untraced downstream service on 127.0.0.1 that records every request it is
@@ -12,14 +13,10 @@ export async function startRecordingService() {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ downstream: true, path: req.url }));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address().port}`;
+  const listening = await listenOnLoopback(server);
   return {
     requests,
-    url: (pathname) => `${base}${pathname}`,
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(resolve));
-    },
+    url: (pathname) => `${listening.url}${pathname}`,
+    close: listening.close,
   };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { agentConfig, collectorEnv, freePort, gatewayConfig, gatewayXrayConfig, intakeOverlay, launchCollector } from './collector.mjs';
 import { startHaproxy } from './haproxy.mjs';
-import { cleanEnv, registerCjs, repoRoot } from './processes.mjs';
+import { cleanEnv, registerCjs, repoRoot, rssBytes } from './processes.mjs';
 
 /** Test-only differences of a gateway: where Datadog is, no key check, no host metadata (and where X-Ray is). */
 export function gatewayOverlay({ intakeUrl, xrayTracesUrl }) {
@@ -140,10 +140,7 @@ export async function startSpanLoad({ env, node = process.execPath }) {
     stderr: () => stderr,
     send: (run, count, rate, ids = false) => command({ cmd: 'send', run, count, rate, ids }),
     flush: () => command({ cmd: 'flush' }),
-    rssBytes() {
-      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(status.match(/^VmRSS:\s+(\d+) kB/m)[1]) * 1024;
-    },
+    rssBytes: () => rssBytes(child.pid),
     /** SIGTERM: the SDK flushes what it holds and reports what it could not send. */
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

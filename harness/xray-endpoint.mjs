@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeOtlpTraces } from './otlp-protobuf.mjs';
 import { flattenOtlpJson } from './otlp-receiver.mjs';
 import { waitUntil } from './wait.mjs';
+import { listenOnLoopback } from './loopback.mjs';
 
 // AWS's documentation example credentials (not a real account).
 export const TEST_AWS_CREDENTIALS = {
@@ -85,8 +86,8 @@ export async function startXrayEndpoint({ region = 'eu-west-1' } = {}) {
       res.end();
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  const listening = await listenOnLoopback(server);
+  const url = listening.url;
   return {
     url,
     tracesUrl: `${url}/v1/traces`,
@@ -102,8 +103,7 @@ export async function startXrayEndpoint({ region = 'eu-west-1' } = {}) {
       });
     },
     async close() {
-      server.closeAllConnections?.();
-      await new Promise((resolve) => server.close(resolve));
+      await listening.close();
       verifier.stdin.end();
       if (verifier.exitCode === null) await new Promise((resolve) => verifier.once('exit', resolve));
     },

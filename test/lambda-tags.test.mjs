@@ -11,6 +11,7 @@ import path from 'node:path';
 import { createRole, startMoto } from '../harness/moto.mjs';
 import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, runNode } from '../harness/processes.mjs';
+import { listenOnLoopback } from '../harness/loopback.mjs';
 
 const require = createRequire(import.meta.url);
 const { MAX_TAGS_WAIT_MS } = require('../dist/lambda/function-tags.js');
@@ -216,15 +217,11 @@ async function startLambdaApiDouble(behaviour, { delayMs = 0 } = {}) {
     };
     setTimeout(answer, delayMs);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: listening.url,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(resolve);
-      }),
+    close: listening.close,
   };
 }
 

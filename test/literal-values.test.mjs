@@ -31,6 +31,7 @@ import { startDatadogIntake } from '../harness/datadog-intake.mjs';
 import { startMariaDb, startPostgres, startRedis } from '../harness/databases.mjs';
 import { cleanEnv, fixtures, registerCjs, startNode } from '../harness/processes.mjs';
 import { startRecordingService } from '../harness/recording-service.mjs';
+import { listenOnLoopback } from '../harness/loopback.mjs';
 
 const APP = path.join(fixtures, 'apps', 'literal-app.cjs');
 
@@ -86,15 +87,11 @@ async function startRecorder(target) {
       }
     });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: listening.url,
     bodies,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections?.();
-        server.close(r);
-      }),
+    close: listening.close,
   };
 }
 
