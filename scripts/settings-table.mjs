@@ -1,6 +1,6 @@
 // The configuration tables of docs/configuration.md, rendered from the settings table (src/settings.ts,
 // built to dist/config/settings.js). `node scripts/settings-table.mjs` prints them; `--write` replaces the block
-// between the markers in docs/configuration.md. test/unit/settings.test.mjs checks that page against them.
+// between the markers in docs/configuration.md. test/unit/config/settings.test.mjs checks that page against them.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';

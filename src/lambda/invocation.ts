@@ -10,7 +10,7 @@
  *   and records the error it fails with;
  * - spans are flushed before the runtime hears the outcome, within a budget;
  *   a receiver that failed or made a flush wait is not waited for again until
- *   it answers in time (export-gate.ts), so it costs one invocation, not each;
+ *   it answers in time (tracing/receiver-gate.ts), so it costs one invocation, not each;
  * - everything about an invocation lives in that invocation's closure: Lambda
  *   Managed Instances run many invocations at once in one process.
  */

@@ -1,7 +1,7 @@
 /**
  * What travels with a message, shared by the producer side (the AWS SDK
- * middleware, aws-sdk-messaging.ts) and the Lambda consumer side
- * (lambda-messaging.ts):
+ * middleware, messaging/aws-sdk/) and the Lambda consumer side
+ * (lambda/event-sources/):
  *
  * - the carrier our context is written into: what the global propagator
  *   writes (X-Amzn-Trace-Id, traceparent/tracestate, baggage, and the

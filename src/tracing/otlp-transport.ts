@@ -3,7 +3,7 @@
  * retries a refused connection for up to its whole timeout, which inside a
  * Lambda invocation means the flush spends its whole budget on a receiver that
  * said "no" in well under a millisecond. Whether and when to try again is the
- * receiver gate's decision (export-gate.ts); this module only reports what
+ * receiver gate's decision (receiver-gate.ts); this module only reports what
  * happened, classified so the gate can name the fix.
  *
  * Headers, compression and timeout come from the OTLP exporter's own

@@ -1,6 +1,6 @@
 /**
  * The span pipeline: the batch processor, then the receiver gate
- * (export-gate.ts) in front of one OTLP/HTTP request (otlp-transport.ts).
+ * (receiver-gate.ts) in front of one OTLP/HTTP request (otlp-transport.ts).
  * Spans are encoded by the OpenTelemetry OTLP transformer, protobuf by
  * default (2.65x smaller payloads than JSON, ~15% cheaper to encode).
  */

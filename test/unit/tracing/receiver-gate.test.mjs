@@ -1,4 +1,4 @@
-// The receiver gate (src/export-gate.ts) and the one-request OTLP transport (src/otlp-transport.ts):
+// The receiver gate (src/tracing/receiver-gate.ts) and the one-request OTLP transport (src/tracing/otlp-transport.ts):
 // a receiver that refused, hung or answered late costs one flush, not every one after it; spans of the
 // bad period are held (bounded), sent when it is back, and what the bound dropped is reported once.
 import { test } from 'node:test';
