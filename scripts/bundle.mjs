@@ -45,6 +45,21 @@ const stage1Only = {
   },
 };
 
+// A deep import of a file of an OpenTelemetry package (src/loading/on-demand-loader.ts) names
+// its CommonJS build, which is what Node loads from tsc's output; the bundle takes the package
+// from its ES module build (mainFields above), so the same file must come from there too, or
+// the bundle would hold two copies of it (two require hooks).
+const OTEL_DEEP_IMPORT = /^(@opentelemetry\/[^/]+)\/build\/src\/(.+)$/;
+const sameBuildForDeepImports = {
+  name: 'same-build-for-deep-imports',
+  setup(b) {
+    b.onResolve({ filter: OTEL_DEEP_IMPORT }, async (args) => {
+      const [, pkg, file] = OTEL_DEEP_IMPORT.exec(args.path);
+      return b.resolve(`${pkg}/build/esm/${file}`, { kind: args.kind, resolveDir: args.resolveDir });
+    });
+  },
+};
+
 export async function bundlePreload(dir) {
   const stage1 = await build({
     ...common,
@@ -60,6 +75,7 @@ export async function bundlePreload(dir) {
     // import-in-the-middle runs its loader hook in another thread and must stay a package;
     // @aws-sdk/client-lambda (function tags) is the one the Lambda runtime provides.
     external: ['import-in-the-middle', '@aws-sdk/client-lambda'],
+    plugins: [sameBuildForDeepImports],
     metafile: true,
   });
 

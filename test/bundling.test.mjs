@@ -138,7 +138,8 @@ test('a bundle that inlines none of the catalog is byte for byte what esbuild ma
   assert.equal(fs.readFileSync(withPlugin, 'utf8'), fs.readFileSync(without, 'utf8'));
 });
 
-// A bundled handler in Lambda: nodejs22.x and nodejs24.x under AWS's runtime client, through the layer.
+// A bundled handler in Lambda, as CDK and SAM ship one (ES module exports bundled to CommonJS: getters
+// that cannot be redefined): nodejs22.x and nodejs24.x under AWS's runtime client, through the layer.
 for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && r === 3) || (n === 24 && r === 4))) {
   test(`Lambda (Node ${nodeMajor}, aws-lambda-ric ${ricMajor}.x): a bundled handler's library and fetch() spans are children of the invocation span`, async (t) => {
     prepareRuntime(nodeMajor, ricMajor);
@@ -151,7 +152,7 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
       fs.rmSync(taskRoot, { recursive: true, force: true });
     });
     await build({
-      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.cjs')],
+      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.mjs')],
       outfile: path.join(taskRoot, 'index.js'),
       bundle: true,
       platform: 'node',
@@ -198,7 +199,7 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
     const bareRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bundled-fn-bare-'));
     t.after(() => fs.rmSync(bareRoot, { recursive: true, force: true }));
     await build({
-      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.cjs')],
+      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.mjs')],
       outfile: path.join(bareRoot, 'index.js'),
       bundle: true,
       platform: 'node',

@@ -35,11 +35,11 @@ import { redactUrl } from './url-redaction';
 
 // --- resolvers, one per concern --------------------------------------------------
 
-function resolveGeneral(r: Reader): Pick<ResolvedConfig, 'disabled' | 'logLevel' | 'compileCache'> {
+function resolveGeneral(r: Reader, inLambda: boolean): Pick<ResolvedConfig, 'disabled' | 'logLevel' | 'compileCache'> {
   return {
     disabled: r.get('OTEL_SDK_DISABLED', 'disabled').value,
     logLevel: r.get('OTEL_LOG_LEVEL', 'logLevel').value,
-    compileCache: r.get('OTEL_XRAY_DD_COMPILE_CACHE', 'compileCache').value,
+    compileCache: pick(r, 'compileCache', ['OTEL_XRAY_DD_COMPILE_CACHE'], [r.find('OTEL_XRAY_DD_COMPILE_CACHE')], { value: !inLambda, origin: DEFAULT }).value,
   };
 }
 
@@ -234,8 +234,8 @@ export function resolveConfig(
   const usable = typeof options === 'object' && options !== null && !Array.isArray(options);
   const r = new Reader(env, usable ? (options as Readonly<Record<string, unknown>>) : {});
   const notAnObject = usable || options === undefined ? [] : [`start(options): ${describeValue(options)} is not an object; using the environment and defaults`];
-  const general = resolveGeneral(r);
   const lambda = resolveLambda(r);
+  const general = resolveGeneral(r, lambda.functionName !== undefined);
   const serviceTags = resolveServiceTags(r, lambda.functionName, readAppPackageName);
   const exporting = resolveExport(r);
   const sampling = resolveSampling(r);

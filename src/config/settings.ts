@@ -72,8 +72,8 @@ export const SETTINGS = {
   OTEL_XRAY_DD_COMPILE_CACHE: setting({
     concern: 'general',
     description:
-      'Node ≥ 22.1: the preload calls `module.enableCompileCache()`, so V8 code of every module loaded after it (our bundles, the instrumentation chunks, the app) is cached in `NODE_COMPILE_CACHE` or the OS temp dir (`/tmp` in Lambda) and later start-ups skip compiling it; `false` turns it off',
-    default: 'true',
+      'Node ≥ 22.1: the preload calls `module.enableCompileCache()`, so V8 code of every module loaded after it (our bundles, the instrumentation chunks, the app) is cached in `NODE_COMPILE_CACHE` or the OS temp dir and later start-ups skip compiling it. Off in Lambda, where each sandbox starts Node once with an empty `/tmp` and is killed before Node writes the cache: there it would only cost (the layer ships its own code cache)',
+    defaultNote: '`true`; `false` in Lambda',
     parse: parseBoolean,
   }),
 

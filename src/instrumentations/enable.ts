@@ -5,12 +5,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { TracerProvider } from '@opentelemetry/api';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ResolvedConfig } from '../config/resolved-config';
 import { log } from '../config/diagnostics';
 import { interceptFirstFetch } from '../loading/fetch-trigger';
 import { INSTRUMENTATION_CATALOG, type InstrumentationName } from '../loading/instrumentation-catalog';
-import { createLambdaHandlerInstrumentation } from '../lambda/handler-instrumentation';
+import { instrumentLambdaHandler } from '../lambda/handler-instrumentation';
 import type { LambdaTracing } from '../lambda/invocation';
 import { isEsModuleFile, locateHandler } from '../lambda/handler-file';
 import { installOnDemandLoader } from '../loading/on-demand-loader';
@@ -44,10 +43,7 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
       try {
         const afterFirstInvocation = (): void => warnIfUnseenBundle(handler.file, config.instrumentations, loader.loaded);
         esModuleHandler = isEsModuleFile(handler.file);
-        registerInstrumentations({
-          instrumentations: [createLambdaHandlerInstrumentation({ handler, esModule: esModuleHandler, ...lambda, afterFirstInvocation })],
-          tracerProvider,
-        });
+        instrumentLambdaHandler({ handler, esModule: esModuleHandler, ...lambda, afterFirstInvocation }, tracerProvider);
         modules.push(handler.file);
       } catch (error) {
         log.warn(`instrumentation aws-lambda could not be loaded (${String(error)}); invocations are not traced`);

@@ -3,7 +3,7 @@
  * from the same variables the Lambda runtime reads (_HANDLER, LAMBDA_TASK_ROOT),
  * so we hook exactly the file the runtime is about to load.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -41,34 +41,6 @@ export function isEsModuleFile(file: string): boolean {
   if (!file.endsWith('.js')) return false;
   // The nearest package.json decides, as it does for Node (one it cannot parse fails there, and the runtime reports that).
   return nearestManifest(dirname(file), 32)?.type === 'module';
-}
-
-/**
- * True when the runtime loads every handler, CommonJS included, with import():
- * the nodejs24.x runtime (aws-lambda-ric 4.x) does, so a require hook alone
- * would never see the handler file.
- */
-export function runtimeImportsHandlers(env: Env = process.env, nodeMajor = Number(process.versions.node.split('.')[0]), runtimeEntry = process.argv[1]): boolean {
-  if (nodeMajor >= 24) return true;
-  // Managed Instances' concurrency (a 4.x feature) runs handlers in worker
-  // threads, whose argv does not name the runtime client.
-  if (env.AWS_LAMBDA_MAX_CONCURRENCY) return true;
-  const fromEnv = /^AWS_Lambda_nodejs(\d+)/.exec(env.AWS_EXECUTION_ENV ?? '');
-  if (fromEnv && Number(fromEnv[1]) >= 24) return true;
-  return runtimeClientMajor(runtimeEntry) >= 4;
-}
-
-/** The major version of aws-lambda-ric when it is the process's entry script, else 0. */
-function runtimeClientMajor(entry: string | undefined): number {
-  if (!entry) return 0;
-  let dir: string;
-  try {
-    dir = dirname(realpathSync(entry)); // node_modules/.bin entries are links into the package
-  } catch {
-    return 0;
-  }
-  const pkg = nearestManifest(dir, 4);
-  return pkg?.name === 'aws-lambda-ric' && typeof pkg.version === 'string' ? Number(pkg.version.split('.')[0]) || 0 : 0;
 }
 
 /** The nearest package.json from `dir` upwards, at most `depth` directories: its content; null when it cannot be read; undefined when there is none. */

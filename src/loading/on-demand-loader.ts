@@ -14,7 +14,10 @@
  *   hooks added during the loop, so the ones a trigger adds are replayed.
  */
 import type { TracerProvider } from '@opentelemetry/api';
-import { InstrumentationBase, registerInstrumentations, type Instrumentation, type InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import type * as InstrumentationApi from '@opentelemetry/instrumentation';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+// The instrumentation package's own require hook, without the rest of the package (see installOnDemandLoader).
+import { RequireInTheMiddleSingleton } from '@opentelemetry/instrumentation/build/src/platform/node/RequireInTheMiddleSingleton';
 import { log } from '../config/diagnostics';
 import { patchBundledModule } from '../instrumentations/bundled-patch';
 import { setBundledModuleHook, type BundledModuleHook } from './bundled-modules';
@@ -22,7 +25,7 @@ import { onFirstMessage, setChannelTrigger, subscriptionsOf } from './channel-tr
 import { INSTRUMENTATION_CATALOG, type InstrumentationName } from './instrumentation-catalog';
 import { packageOfPath, packageOfRequest, packageOfUrl } from './package-names';
 
-/* eslint-disable @typescript-eslint/no-require-imports -- Module._load is reached through require('node:module'); import-in-the-middle only when ES modules are hooked */
+/* eslint-disable @typescript-eslint/no-require-imports -- Module._load is reached through require('node:module'); the instrumentation package and import-in-the-middle only when first needed */
 
 type ModuleLoad = (request: unknown, parent: unknown, isMain: boolean) => unknown;
 type ImportHook = (url: string, namespace: unknown, specifier: string, format?: string) => void;
@@ -47,18 +50,6 @@ export interface OnDemandLoader {
   watchImports(): void;
 }
 
-// The base class creates the shared require-in-the-middle hook on first
-// construction; it must exist before the first trigger, or the module being
-// loaded when it is created is missed.
-class Anchor extends InstrumentationBase {
-  constructor() {
-    super('otel-xray-datadog/anchor', '0', { enabled: false });
-  }
-  protected init(): InstrumentationNodeModuleDefinition[] {
-    return [];
-  }
-}
-
 export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader {
   const pending = new Map<string, InstrumentationName>();
   const loaded: InstrumentationName[] = [];
@@ -75,6 +66,7 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
     for (const trigger of INSTRUMENTATION_CATALOG[name].triggers) pending.delete(trigger);
     try {
       const instrumentation = options.build(name);
+      const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof InstrumentationApi;
       registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: options.tracerProvider });
       built.set(name, instrumentation);
       loaded.push(name);
@@ -83,7 +75,13 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
     }
   };
 
-  new Anchor();
+  // The shared require-in-the-middle hook must exist before the first
+  // trigger: it wraps require(), so a require already under way when it is
+  // created is missed. Only the hook is created here; the instrumentation
+  // package (and import-in-the-middle with it) loads with the first
+  // instrumentation a trigger builds, which a function that requires no
+  // instrumented library never pays for.
+  RequireInTheMiddleSingleton.getInstance();
   for (const name of options.eager) if (options.enabled.has(name)) build(name);
   warnAboutModulesLoadedEarlier(pending);
 

@@ -254,6 +254,14 @@ const variables = [
   },
   { env: { OTEL_XRAY_DD_COMPILE_CACHE: 'false' }, expect: { compileCache: false } },
   { env: { OTEL_XRAY_DD_COMPILE_CACHE: 'off' }, expect: { compileCache: true }, warning: 'OTEL_XRAY_DD_COMPILE_CACHE: "off" is not true or false; using true' },
+  // Each Lambda sandbox starts Node once, with an empty /tmp, and is killed before Node would write the cache.
+  { env: { AWS_LAMBDA_FUNCTION_NAME: 'fn' }, expect: { compileCache: false } },
+  { env: { AWS_LAMBDA_FUNCTION_NAME: 'fn', OTEL_XRAY_DD_COMPILE_CACHE: 'true' }, expect: { compileCache: true } },
+  {
+    env: { AWS_LAMBDA_FUNCTION_NAME: 'fn', OTEL_XRAY_DD_COMPILE_CACHE: 'off' },
+    expect: { compileCache: false },
+    warning: 'OTEL_XRAY_DD_COMPILE_CACHE: "off" is not true or false; using false',
+  },
   { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.internal:4318/' }, expect: { tracesEndpoint: 'https://collector.internal:4318/v1/traces' } },
   { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'https://user:token@gw:4318/base/?x=y' }, expect: { tracesEndpoint: 'https://user:token@gw:4318/base/v1/traces?x=y' } },
   { env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://other:4318' }, expect: { tracesEndpoint: 'http://c:4318/custom' } },
@@ -458,7 +466,7 @@ test('the start-up report: each setting in force and where it came from', () => 
     'setting shutdownTimeoutMs = 1500 ms (start() option shutdownTimeoutMs)',
     'setting lambda.functionName = fn (env AWS_LAMBDA_FUNCTION_NAME)',
     'setting lambda.fetchTags = true (env OTEL_XRAY_DD_LAMBDA_FETCH_TAGS)',
-    'setting compileCache = true (default)',
+    'setting compileCache = false (default)',
   ])
     assert.ok(lines.includes(expected), `${expected} in:\n${lines.join('\n')}`);
   assert.equal(new Set(lines.map((l) => l.split(' = ')[0])).size, lines.length, 'each setting once');

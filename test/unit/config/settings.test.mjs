@@ -85,9 +85,9 @@ test('variable names follow the families we read; options are declared once', ()
 });
 
 test('readSetting: one variable through its declaration, for code that runs before the configuration', () => {
-  assert.equal(readSetting('OTEL_XRAY_DD_COMPILE_CACHE', {}), true);
-  assert.equal(readSetting('OTEL_XRAY_DD_COMPILE_CACHE', { OTEL_XRAY_DD_COMPILE_CACHE: 'false' }), false);
-  assert.equal(readSetting('OTEL_XRAY_DD_COMPILE_CACHE', { OTEL_XRAY_DD_COMPILE_CACHE: 'nope' }), true, 'unusable: the default');
+  assert.equal(readSetting('OTEL_SDK_DISABLED', {}), false);
+  assert.equal(readSetting('OTEL_SDK_DISABLED', { OTEL_SDK_DISABLED: 'true' }), true);
+  assert.equal(readSetting('OTEL_SDK_DISABLED', { OTEL_SDK_DISABLED: 'nope' }), false, 'unusable: the default');
   assert.equal(readSetting('OTEL_EXPORTER_OTLP_PROTOCOL', { OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON' }), 'http/json');
   assert.equal(readSetting('DD_SERVICE', {}), undefined, 'no static default');
 });

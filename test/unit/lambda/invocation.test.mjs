@@ -11,7 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createHandlerWrapper, xrayTraceHeader } from '../../../dist/lambda/invocation.js';
-import { isEsModuleFile, locateHandler, runtimeImportsHandlers } from '../../../dist/lambda/handler-file.js';
+import { isEsModuleFile, locateHandler } from '../../../dist/lambda/handler-file.js';
 import { createSampler } from '../../../dist/tracing/sampler.js';
 
 contextApi.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -224,9 +224,4 @@ test('handler file resolution and how the runtime will load it', () => {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
-  assert.equal(runtimeImportsHandlers({}, 24, undefined), true, 'Node 24');
-  assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x' }, 22, undefined), true);
-  assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' }, 22, undefined), false);
-  assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x', AWS_LAMBDA_MAX_CONCURRENCY: '8' }, 22, undefined), true, 'Managed Instances');
-  assert.equal(runtimeImportsHandlers({ AWS_EXECUTION_ENV: 'garbage' }, 20, '/nonexistent/index.mjs'), false);
 });
