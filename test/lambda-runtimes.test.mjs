@@ -117,6 +117,10 @@ for (const [nodeMajor, ricMajor] of combos) {
           }
           if (variant.callback) assert.ok(span.durationMs >= 55, `the span covers the handler until its callback (${span.durationMs} ms)`);
         });
+        // Init sent an export request without spans; the first invocation's flush reused its connection.
+        const first = receiver.requests.findIndex((r) => r.functions.has(fn));
+        const probe = receiver.requests.slice(0, first).findLast((r) => r.body === '' && r.remotePort === receiver.requests[first].remotePort);
+        assert.ok(probe, `the first export came on the connection init opened\n${output(sb)}`);
       });
     }
 

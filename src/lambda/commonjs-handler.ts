@@ -30,7 +30,8 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 /** Replaces the `exportName` export of `file` by `wrap(handler)` when Node runs the file, once. */
 export function wrapCommonJsHandler(file: string, exportName: string, wrap: (handler: AnyFunction) => AnyFunction): void {
   const { _extensions: extensions } = require('node:module') as ModuleInternals;
-  const extension = extname(file);
+  // Node runs a file whose extension has no loader of its own (.cjs) with the .js one.
+  const extension = extensions[extname(file)] === undefined ? '.js' : extname(file);
   const original = extensions[extension];
   if (typeof original !== 'function') return;
   // Node names a module by its real path.

@@ -40,8 +40,13 @@ export interface OtlpTransport {
    * failed before that), ahead of the answer.
    */
   send(body: Uint8Array, background: boolean, onWritten?: () => void): Promise<SendOutcome>;
-  /** Loads what the first request needs (HTTP modules, agent, headers), so the first flush does not pay for it. */
-  warmUp(): Promise<void>;
+  /**
+   * Loads what the first request needs (HTTP modules, agent, headers), so the
+   * first flush does not pay for it; with `probe` (an export request holding no
+   * spans), also sends it, in the background and whatever its outcome, which
+   * runs the request path once and leaves a kept-alive connection for the first flush.
+   */
+  warmUp(probe?: Uint8Array): Promise<void>;
   /** Destroys every socket; requests in flight fail at once. */
   close(): void;
 }
@@ -191,11 +196,13 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
         return { ok: false, ms: Date.now() - started, kind: 'rejected', detail: error instanceof Error ? error.message : String(error) };
       }
     },
-    async warmUp() {
+    async warmUp(probe) {
       try {
         await load();
         await options.headers();
         if (options.compression === 'gzip') gzip();
+        // Its outcome is not the receiver's health: the first flush reports that.
+        if (probe !== undefined) await this.send(probe, true);
       } catch {
         // The first request reports it.
       }

@@ -21,10 +21,10 @@ const marked = (original) => {
 };
 
 /** A handler module as CDK's NodejsFunction ships one: TypeScript-style ES exports, bundled by esbuild to CommonJS. */
-function esbuildHandler(dir, name) {
+function esbuildHandler(dir, name, extension = '.js') {
   const source = path.join(dir, `${name}.src.mjs`);
   fs.writeFileSync(source, "export const VERSION = 'v7';\nexport const handler = async (event) => ({ echo: event.n });\nexport function helper() { return VERSION; }\n");
-  const file = path.join(dir, `${name}.js`);
+  const file = path.join(dir, `${name}${extension}`);
   buildSync({ entryPoints: [source], bundle: true, platform: 'node', format: 'cjs', outfile: file, logLevel: 'silent' });
   return file;
 }
@@ -63,7 +63,7 @@ test('a frozen exports object: a copy; a handler that is not a function: left al
   assert.equal(withWrappedExport(undefined, 'handler', marked), undefined);
 });
 
-test('the file as the runtimes load it: require() (nodejs20.x/22.x) and import() (nodejs24.x) both get the wrapped handler', async (t) => {
+test('the file as the runtimes load it: require() (nodejs20.x/22.x) and import() (nodejs24.x) both get the wrapped handler, .js and .cjs', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cjs-handler-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const required = esbuildHandler(dir, 'required');
@@ -76,4 +76,9 @@ test('the file as the runtimes load it: require() (nodejs20.x/22.x) and import()
   const namespace = await import(pathToFileURL(imported).href);
   assert.deepEqual(await namespace.handler({ n: 2 }), { wrapped: { echo: 2 } });
   assert.equal(namespace.VERSION, 'v7');
+
+  // index.cjs: Node runs it with the .js loader.
+  const cjs = esbuildHandler(dir, 'index', '.cjs');
+  wrapCommonJsHandler(cjs, 'handler', marked);
+  assert.deepEqual(await (await import(pathToFileURL(cjs).href)).handler({ n: 3 }), { wrapped: { echo: 3 } });
 });
