@@ -12,8 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
-import { startDatadogAgent } from '../harness/datadog-agent.mjs';
+import { repoRoot, startNode } from '../harness/processes.mjs';
 import { prepareRuntime, startSandbox } from '../harness/lambda-sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,8 +29,10 @@ const round = (x) => Math.round(x * 10) / 10;
 execFileSync(process.execPath, [path.join(repo, 'scripts', 'build-layer.mjs')], { stdio: 'ignore' });
 const opt = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-lambda-opt-'));
 execFileSync('unzip', ['-q', path.join(repo, 'build', 'otel-xray-datadog-layer.zip'), '-d', opt]);
-const receiver = await startOtlpReceiver();
-const agent = await startDatadogAgent();
+// Both tracers' spans go to one sink in its own process, as they go to the extension or a
+// collector in Lambda: a receiver in this process would delay the Runtime API server beside it.
+const sink = await startNode([path.join(repoRoot, 'harness', 'answering-sink.cjs')]);
+const sinkUrl = `http://127.0.0.1:${sink.match[1]}`;
 
 /** A task root per handler variant; node_modules holds Datadog's library with dd-trace 6 under its name. */
 function taskRoot(variant) {
@@ -49,12 +50,12 @@ function taskRoot(variant) {
 
 const CONFIGS = {
   untraced: () => ({}),
-  'this layer': () => ({ execWrapper: path.join(opt, 'otel-xray-datadog-handler'), env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } }),
+  'this layer': () => ({ execWrapper: path.join(opt, 'otel-xray-datadog-handler'), env: { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl } }),
   'Datadog (datadog-lambda-js 12 + dd-trace 6)': (handler) => ({
     handler: 'node_modules/datadog-lambda-js/dist/handler.handler',
     env: {
       DD_LAMBDA_HANDLER: handler,
-      DD_TRACE_AGENT_URL: agent.url,
+      DD_TRACE_AGENT_URL: sinkUrl,
       DD_TRACE_ENABLED: 'true',
       DD_MERGE_XRAY_TRACES: 'false',
       DD_FLUSH_TO_LOG: 'false',
@@ -67,7 +68,7 @@ const CONFIGS = {
   'OTel auto-instrumentations register': () => ({
     env: {
       NODE_OPTIONS: `--require ${path.join(repo, 'node_modules', '@opentelemetry', 'auto-instrumentations-node', 'build', 'src', 'register.js')}`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
@@ -100,7 +101,8 @@ async function sample(nodeMajor, ricMajor, root, handler, config) {
       const r = await sb.invoke({ event: {}, traceId });
       warm.push(r.respondedAt - r.deliveredAt);
     }
-    return { init: initDone - t0, first: first.respondedAt - first.deliveredAt, cold: first.respondedAt - t0, warm };
+    // Cold: init plus the first invocation, without the wait between them (this script's poll for the runtime's first /next).
+    return { init: initDone - t0, first: first.respondedAt - first.deliveredAt, cold: initDone - t0 + (first.respondedAt - first.deliveredAt), warm };
   } finally {
     await sb.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -132,7 +134,8 @@ for (const [nodeMajor, ricMajor] of [
         coldMs: round(median(list.map((x) => x.cold))),
         coldAddedMs: round(median(list.map((x) => x.cold)) - median(base.map((x) => x.cold))),
         coldAddedRatio: Math.round(((median(list.map((x) => x.cold)) - median(base.map((x) => x.cold))) / median(base.map((x) => x.cold))) * 100) / 100,
-        firstAddedOverWarmMs: round(median(list.map((x) => x.first)) - median(warm)),
+        // What tracing adds to the first invocation: the runtime's own first invocation is slower than its warm ones, traced or not.
+        firstAddedMs: round(median(list.map((x) => x.first)) - median(base.map((x) => x.first))),
         warmP50AddedMs: round(median(warm) - median(baseWarm)),
         warmP99AddedMs: round(pct(warm, 99) - pct(baseWarm, 99)),
       });
@@ -140,8 +143,7 @@ for (const [nodeMajor, ricMajor] of [
     console.error(`measured ${variant} on Node ${nodeMajor}`);
   }
 }
-await receiver.close();
-await agent.close();
+await sink.stop();
 fs.rmSync(opt, { recursive: true, force: true });
 
 const ours = (r) => r.config === 'this layer';
@@ -155,18 +157,19 @@ for (const r of rows.filter(ours)) {
   targets[`${key}: >= 10x less than the OTel register`] = { value: round(otel.coldAddedMs / Math.max(r.coldAddedMs, 0.1)), met: otel.coldAddedMs >= 10 * r.coldAddedMs };
   targets[`${key}: warm p50 added <= 1 ms`] = { value: r.warmP50AddedMs, met: r.warmP50AddedMs <= 1 };
   targets[`${key}: warm p99 added <= 3 ms`] = { value: r.warmP99AddedMs, met: r.warmP99AddedMs <= 3 };
-  targets[`${key}: first invocation adds no more than a warm one (within 1 ms)`] = { value: r.firstAddedOverWarmMs, met: r.firstAddedOverWarmMs <= 1 };
+  targets[`${key}: first invocation adds no more than a warm one (within 1 ms)`] = { value: r.firstAddedMs, met: r.firstAddedMs <= r.warmP50AddedMs + 1 };
 }
 const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, samples: SAMPLES, warm: WARM, rows, targets };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 fs.writeFileSync(path.join(here, 'results', 'lambda-cost.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.table(
-  rows.map(({ runtime, handler, config, initMs, firstInvokeMs, coldAddedMs, coldAddedRatio, warmP50AddedMs, warmP99AddedMs }) => ({
+  rows.map(({ runtime, handler, config, initMs, firstInvokeMs, firstAddedMs, coldAddedMs, coldAddedRatio, warmP50AddedMs, warmP99AddedMs }) => ({
     runtime,
     handler,
     config,
     initMs,
     firstInvokeMs,
+    firstAddedMs,
     coldAddedMs,
     coldAddedRatio,
     warmP50AddedMs,
@@ -177,11 +180,11 @@ console.table(Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, `${
 
 // The same rows as the table of bench/README.md, ready to paste.
 const signed = (ms) => `${ms >= 0 ? '+' : ''}${Math.round(ms)}`;
-console.log('| runtime | handler | configuration | init ms | first ms | cold ms | cold added | warm added p50 / p99 ms |');
+console.log('| runtime | handler | configuration | init ms | first ms (added) | cold ms | cold added | warm added p50 / p99 ms |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const added = `${signed(r.coldAddedMs)} (${r.coldAddedRatio.toFixed(2)}x)`;
   console.log(
-    `| ${r.runtime} | ${r.handler} | ${r.config} | ${Math.round(r.initMs)} | ${Math.round(r.firstInvokeMs)} | ${Math.round(r.coldMs)} | ${added} | ${signed(r.warmP50AddedMs)} / ${signed(r.warmP99AddedMs)} |`,
+    `| ${r.runtime} | ${r.handler} | ${r.config} | ${Math.round(r.initMs)} | ${Math.round(r.firstInvokeMs)} (${signed(r.firstAddedMs)}) | ${Math.round(r.coldMs)} | ${added} | ${signed(r.warmP50AddedMs)} / ${signed(r.warmP99AddedMs)} |`,
   );
 }

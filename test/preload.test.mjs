@@ -145,6 +145,22 @@ test('OTEL_SDK_DISABLED=true: the app runs, nothing is exported, no trace header
   assert.equal(svc.output().stderr, '');
 });
 
+test('OTEL_SDK_DISABLED=true loads nothing beyond the configuration, in Lambda and under --import too', async () => {
+  const loadedStageTwo = "process.stdout.write(String(Object.keys(require('node:module')._cache).some((f) => /[\\\\/]start\\.js$/.test(f))))";
+  const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'us-east-1', LAMBDA_TASK_ROOT: fixtures, _HANDLER: 'http-service.handler' };
+  for (const [entry, extra] of [
+    [['--require', registerCjs], lambda],
+    [['--import', registerEsm], {}],
+    [['--require', registerCjs], {}],
+  ]) {
+    const enabled = await runNode([...entry, '-e', loadedStageTwo], { env: tracedEnv(extra) });
+    const disabled = await runNode([...entry, '-e', loadedStageTwo], { env: tracedEnv({ ...extra, OTEL_SDK_DISABLED: 'true' }) });
+    assert.deepEqual([disabled.stdout, disabled.stderr], ['false', ''], entry.join(' '));
+    // The check can see stage 2: where tracing starts at once, it is loaded.
+    assert.equal(enabled.stdout, String(entry[0] === '--import' || extra === lambda), entry.join(' '));
+  }
+});
+
 test('bad env values: one warning naming each variable and its default; the app still runs and traces', async () => {
   const marker = `bad-${Date.now()}`;
   const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {
