@@ -60,6 +60,19 @@ const sameBuildForDeepImports = {
   },
 };
 
+// The OpenTelemetry instrumentation package's import of import-in-the-middle is served by
+// src/loading/import-hooks.ts, which loads the real package only once the ES module loader hook
+// is registered; every other import of it (ours) stays the real, external package.
+const INSTRUMENTATION_PACKAGE = `${path.sep}node_modules${path.sep}@opentelemetry${path.sep}instrumentation${path.sep}`;
+const deferredImportHooks = {
+  name: 'deferred-import-hooks',
+  setup(b) {
+    b.onResolve({ filter: /^import-in-the-middle$/ }, (args) =>
+      args.importer.includes(INSTRUMENTATION_PACKAGE) ? { path: path.join(repo, 'src', 'loading', 'import-hooks.ts') } : undefined,
+    );
+  },
+};
+
 export async function bundlePreload(dir) {
   const stage1 = await build({
     ...common,
@@ -75,7 +88,7 @@ export async function bundlePreload(dir) {
     // import-in-the-middle runs its loader hook in another thread and must stay a package;
     // @aws-sdk/client-lambda (function tags) is the one the Lambda runtime provides.
     external: ['import-in-the-middle', '@aws-sdk/client-lambda'],
-    plugins: [sameBuildForDeepImports],
+    plugins: [sameBuildForDeepImports, deferredImportHooks],
     metafile: true,
   });
 

@@ -161,6 +161,16 @@ test('OTEL_SDK_DISABLED=true loads nothing beyond the configuration, in Lambda a
   }
 });
 
+test('import-in-the-middle is loaded only where the ES module loader hook is registered (--import), not for a CommonJS app under --require', async () => {
+  const loads = (fragment) => `String(Object.keys(require('node:module')._cache).some((f) => f.includes('${fragment}')))`;
+  // require('http') builds the http instrumentation (its chunk beside the preload), whose package creates an import hook.
+  const probe = `require('node:http'); process.stdout.write(${loads('/instrumentations/instrumentation-http.js')} + ' ' + ${loads('/node_modules/import-in-the-middle/')})`;
+  const cjs = await runNode(['--require', registerCjs, '-e', probe], { env: tracedEnv() });
+  assert.deepEqual([cjs.stdout, cjs.stderr], ['true false', '']);
+  const esm = await runNode(['--import', registerEsm, '-e', probe], { env: tracedEnv() });
+  assert.deepEqual([esm.stdout, esm.stderr], ['true true', '']);
+});
+
 test('bad env values: one warning naming each variable and its default; the app still runs and traces', async () => {
   const marker = `bad-${Date.now()}`;
   const r = await runNode(['--require', registerCjs, path.join(fixtures, 'one-span.cjs')], {

@@ -10,6 +10,7 @@ import { register } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { log } from '../config/diagnostics';
+import { makeImportHooksReal } from './import-hooks';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- import-in-the-middle's in-thread hooks are loaded only where Node has them */
 
@@ -39,12 +40,14 @@ export function registerEsmHook(modules: readonly string[]): void {
   registered = true;
   const include = modules.map((name) => (isAbsolute(name) ? pathToFileURL(name).href : name));
   if (registerInThread(include)) {
+    makeImportHooksReal();
     log.debug(`ES module hook registered in this thread for ${include.length} modules`);
     return;
   }
   try {
     // Resolved from this file, so the hook is the same import-in-the-middle copy the instrumentations use.
     register('import-in-the-middle/hook.mjs', pathToFileURL(__filename), { data: { include } });
+    makeImportHooksReal();
     log.debug(`ES module hook registered in the loader thread for ${include.length} modules`);
   } catch (error) {
     // CommonJS modules and Node built-ins are still traced without it.
