@@ -14,6 +14,8 @@
 import type * as http from 'node:http';
 import { readFileSync } from 'node:fs';
 import type * as zlib from 'node:zlib';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node-http';
 import type { OtlpProtocol } from '../config/resolved-config';
 import { log } from '../config/diagnostics';
@@ -118,11 +120,14 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
     { 'Content-Type': protocol === 'http/json' ? 'application/json' : 'application/x-protobuf' },
   );
   const target = new URL(options.url);
+  // Taken now, before an instrumentation built later (the application's first
+  // require of http) wraps it: read after an await, it could be the wrapped one.
+  const request = httpModule(target.protocol).request;
   let transport: { agent: http.Agent; request: typeof http.request } | undefined;
   const load = async (): Promise<{ agent: http.Agent; request: typeof http.request }> => {
     if (transport === undefined) {
       const agent = (await options.agentFactory(target.protocol)) as http.Agent;
-      transport = { agent, request: httpModule(target.protocol).request };
+      transport = { agent, request };
     }
     return transport;
   };
@@ -145,22 +150,25 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
         onWritten();
         resolve(outcome);
       };
-      const req = request(target, { method: 'POST', headers, agent }, (res) => {
-        let read = 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > MAX_RESPONSE_BYTES) res.destroy();
-        });
-        const status = res.statusCode ?? 0;
-        const settle = (): void => {
-          const ms = Date.now() - started;
-          if (status >= 200 && status < 300) finish({ ok: true, ms });
-          else finish({ ok: false, ms, kind: RETRYABLE_STATUS.has(status) ? 'unavailable' : 'rejected', detail: `HTTP ${status}` });
-        };
-        res.on('end', settle);
-        res.on('close', settle);
-        res.on('error', settle);
-      });
+      // Suppressed as well: should a wrapped request be reached anyway, it makes no span of our own export.
+      const req = context.with(suppressTracing(context.active()), () =>
+        request(target, { method: 'POST', headers, agent }, (res) => {
+          let read = 0;
+          res.on('data', (chunk: Buffer) => {
+            read += chunk.length;
+            if (read > MAX_RESPONSE_BYTES) res.destroy();
+          });
+          const status = res.statusCode ?? 0;
+          const settle = (): void => {
+            const ms = Date.now() - started;
+            if (status >= 200 && status < 300) finish({ ok: true, ms });
+            else finish({ ok: false, ms, kind: RETRYABLE_STATUS.has(status) ? 'unavailable' : 'rejected', detail: `HTTP ${status}` });
+          };
+          res.on('end', settle);
+          res.on('close', settle);
+          res.on('error', settle);
+        }),
+      );
       if (background) req.on('socket', (socket) => socket.unref());
       req.on('finish', onWritten);
       req.setTimeout(options.timeoutMillis, () => {

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import http from 'node:http';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ReceiverGate, RECHECK_WAIT_MS, FIRST_BACKOFF_MS, MAX_UNANSWERED } from '../../../dist/tracing/receiver-gate.js';
 import { createOtlpTransport } from '../../../dist/tracing/otlp-transport.js';
 
@@ -249,6 +251,47 @@ const freePort = async () => {
   await new Promise((r) => server.close(r));
   return port;
 };
+
+test('transport: the export request is made with http.request as it was when the transport was made, and with tracing suppressed', async (t) => {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  const served = await listen(server);
+  t.after(() => server.close());
+  const transport = createOtlpTransport(`http://127.0.0.1:${served}/v1/traces`, 'http/protobuf');
+  // What an http instrumentation built afterwards does to the module's export.
+  const original = http.request;
+  http.request = function (...args) {
+    seen.push('wrapped');
+    return original.apply(this, args);
+  };
+  try {
+    assert.equal((await transport.send(new Uint8Array([1]), false)).ok, true);
+    assert.deepEqual(seen, [], 'the wrapped request is not the one used');
+  } finally {
+    http.request = original;
+    transport.close();
+  }
+
+  // An instrumentation that wrapped it before the transport was made sees tracing suppressed, so it makes no span.
+  const manager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(manager);
+  http.request = function (...args) {
+    seen.push(isTracingSuppressed(context.active()));
+    return original.apply(this, args);
+  };
+  const early = createOtlpTransport(`http://127.0.0.1:${served}/v1/traces`, 'http/protobuf');
+  try {
+    assert.equal((await early.send(new Uint8Array([1]), false)).ok, true);
+    assert.deepEqual(seen, [true]);
+  } finally {
+    http.request = original;
+    early.close();
+    context.disable();
+  }
+});
 
 test('transport: refused, HTTP error, success, no answer within the timeout; no retries', async () => {
   const port = await freePort();
