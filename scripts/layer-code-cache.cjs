@@ -1,6 +1,6 @@
 // Run by each Node line's binary at layer build time (scripts/build-layer.mjs): compiles start.js
 // as require() would and writes V8's code cache beside it as start.js.v8-<V8 version>.cache
-// (src/loading/stage-two.ts). Before writing it, the script runs what a cold start runs: tracing
+// (src/loading/stage-two.ts), then the same for each instrumentation chunk. Before writing it, the script runs what a cold start runs: tracing
 // started in Lambda mode and one invocation of a trivial handler, flushed to a receiver in this
 // process. V8 compiles most functions only when first called; the cache then holds those of
 // the init and the first invocation too, which a new sandbox would otherwise compile itself.
@@ -55,12 +55,40 @@ async function coldStart() {
   }
 }
 
+/**
+ * Each instrumentation chunk beside start.js, evaluated as the chunk loader would (its shared
+ * modules taken from start.js, which the rehearsal's require of http has set up), with its code
+ * cache written after the evaluation: the functions its load runs are in it.
+ */
+function chunkCaches() {
+  const dir = path.join(path.dirname(file), 'instrumentations');
+  if (!fs.existsSync(dir)) return [];
+  require('node:http'); // builds the http instrumentation: the chunks' shared modules are in place from here on
+  const written = [];
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+    const chunk = path.join(dir, name);
+    try {
+      const compiled = new vm.Script(Module.wrap(fs.readFileSync(chunk, 'utf8')), { filename: chunk });
+      const chunkModule = new Module(chunk, module);
+      chunkModule.filename = chunk;
+      chunkModule.paths = Module._nodeModulePaths(dir);
+      compiled.runInThisContext().call(chunkModule.exports, chunkModule.exports, Module.createRequire(chunk), chunkModule, chunk, dir);
+      fs.writeFileSync(`${chunk}.v8-${process.versions.v8}.cache`, compiled.createCachedData());
+      written.push(name);
+    } catch (error) {
+      console.error(`layer-code-cache: no code cache for ${name} (${error?.message ?? error})`);
+    }
+  }
+  return written;
+}
+
 // A warm-up that fails still leaves a cache of what ran (the top level at least); the build says why.
 coldStart()
   .catch((error) => console.error(`layer-code-cache: the cold start run failed, the cache holds less (${error?.stack ?? error})`))
   .finally(() => {
     const out = `${file}.v8-${process.versions.v8}.cache`;
     fs.writeFileSync(out, script.createCachedData());
-    console.log(`${path.basename(out)} (${process.version})`);
+    const chunks = chunkCaches();
+    console.log(`${path.basename(out)} (${process.version}; and ${chunks.length} instrumentation chunks')`);
     process.exit(0);
   });

@@ -7,6 +7,7 @@
  * copy of each (one require hook, one import hook, one global API).
  */
 import { join } from 'node:path';
+import { loadWithCodeCache } from '../loading/stage-two';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loading on demand is the point */
 
@@ -23,7 +24,7 @@ export function loadInstrumentationPackage(pkg: string): Record<string, unknown>
       '@opentelemetry/api': require('@opentelemetry/api'),
       '@opentelemetry/instrumentation': require('@opentelemetry/instrumentation'),
     };
-    return require(join(__dirname, 'instrumentations', `${chunkName(pkg)}.js`)) as Record<string, unknown>;
+    return loadWithCodeCache(join(__dirname, 'instrumentations', `${chunkName(pkg)}.js`)) as Record<string, unknown>;
   }
   return require(pkg) as Record<string, unknown>;
 }

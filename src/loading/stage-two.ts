@@ -1,10 +1,11 @@
 /**
- * Loads stage 2 (start.js, the SDK bundle). In the Lambda layer, a V8 code
- * cache built for the Node version at layer build time
- * (`start.js.v8-<V8 version>.cache`, scripts/build-layer.mjs) lets V8 skip
- * compiling the bundle, and the functions a cold start calls (the cache is
- * written after a rehearsal of one), in a new sandbox, whose /tmp holds no
- * compile cache yet. V8 checks the cache against its own version and the source, and
+ * Loads stage 2 (start.js, the SDK bundle) and, in the layer, the
+ * instrumentation chunks. In the Lambda layer, a V8 code cache built for the
+ * Node version at layer build time (`<file>.v8-<V8 version>.cache`,
+ * scripts/build-layer.mjs) lets V8 skip compiling the bundle, and the
+ * functions a cold start calls (start.js's cache is written after a rehearsal
+ * of one; a chunk's after its evaluation), in a new sandbox, whose /tmp holds
+ * no compile cache yet. V8 checks the cache against its own version and the source, and
  * compiles as usual when it does not match; anything unexpected falls back
  * to require().
  */
@@ -29,7 +30,11 @@ export function cacheFileFor(startFile: string, v8 = process.versions.v8): strin
 }
 
 export function loadStageTwo(dir: string): typeof StartModule {
-  const file = path.join(dir, 'start.js');
+  return loadWithCodeCache(path.join(dir, 'start.js')) as typeof StartModule;
+}
+
+/** require(file), through the V8 code cache beside it when there is one (stage 2, and the instrumentation chunks of the layer). */
+export function loadWithCodeCache(file: string): unknown {
   const cache = cacheFileFor(file);
   const Module = require('node:module') as ModuleInternals;
   let wrapper: Wrapper | undefined;
@@ -41,13 +46,13 @@ export function loadStageTwo(dir: string): typeof StartModule {
       wrapper = undefined; // the plain require below is always right
     }
   }
-  return wrapper === undefined ? (require(file) as typeof StartModule) : run(Module, wrapper, file);
+  return wrapper === undefined ? (require(file) as unknown) : run(Module, wrapper, file);
 }
 
 type Wrapper = (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
 
 /** Runs the compiled module as require() would: one module object, in require's cache. */
-function run(Module: ModuleInternals, wrapper: Wrapper, file: string): typeof StartModule {
+function run(Module: ModuleInternals, wrapper: Wrapper, file: string): unknown {
   const mod = new Module(file, module);
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(path.dirname(file));
@@ -59,5 +64,5 @@ function run(Module: ModuleInternals, wrapper: Wrapper, file: string): typeof St
     throw error;
   }
   mod.loaded = true;
-  return mod.exports as typeof StartModule;
+  return mod.exports;
 }

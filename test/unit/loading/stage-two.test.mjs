@@ -1,5 +1,5 @@
-// Loading stage 2 with the V8 code cache the layer ships (src/loading/stage-two.ts): the same module
-// as require() gives, once; a cache V8 rejects or a missing one falls back to compiling.
+// Loading stage 2 and an instrumentation chunk with the V8 code cache the layer ships
+// (src/loading/stage-two.ts): the same module as require() gives, once; a cache V8 rejects or a missing one falls back to compiling.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadStageTwo, cacheFileFor } from '../../../dist/loading/stage-two.js';
+import { loadStageTwo, loadWithCodeCache, cacheFileFor } from '../../../dist/loading/stage-two.js';
 import { repoRoot } from '../../../harness/processes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -20,11 +20,20 @@ function stage(source) {
 const SOURCE =
   "globalThis.__stageTwoRuns = (globalThis.__stageTwoRuns ?? 0) + 1; exports.startWith = () => 'started'; exports.here = __dirname; exports.req = typeof require('node:path').join;";
 
-test('with the shipped cache: the module runs once, as require() would have it (cache, __dirname, require)', () => {
+test('with the shipped cache: the module runs once, as require() would have it (cache, __dirname, require); an instrumentation chunk too', () => {
   const dir = stage(SOURCE);
+  const chunk = path.join(dir, 'instrumentations', 'instrumentation-fake.js');
+  fs.mkdirSync(path.dirname(chunk));
+  fs.writeFileSync(chunk, 'globalThis.__chunkRuns = (globalThis.__chunkRuns ?? 0) + 1; exports.Instrumentation = class {};');
   try {
     const out = execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'layer-code-cache.cjs'), path.join(dir, 'start.js')], { encoding: 'utf8' });
-    assert.match(out, /^start\.js\.v8-.+\.cache \(v\d+/);
+    assert.match(out, /^start\.js\.v8-.+\.cache \(v\d+[^;]*; and 1 instrumentation chunks'\)/);
+    assert.equal(fs.existsSync(cacheFileFor(chunk)), true);
+    globalThis.__chunkRuns = 0;
+    const loaded = loadWithCodeCache(chunk);
+    assert.equal(typeof loaded.Instrumentation, 'function');
+    assert.equal(require(chunk), loaded, 'require() finds the same module');
+    assert.equal(globalThis.__chunkRuns, 1);
     assert.equal(fs.existsSync(cacheFileFor(path.join(dir, 'start.js'))), true);
     globalThis.__stageTwoRuns = 0;
     const first = loadStageTwo(dir);
