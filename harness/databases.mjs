@@ -190,6 +190,16 @@ function handle(fields, server, startedAt) {
   return { host: HOST, ...fields, startMs: Date.now() - startedAt, pid: server.pid, dir: server.dir, log: server.log, stop: server.stop };
 }
 
+/** Runs a provisioning step (users, databases) on a started server; one that fails stops the server before its error goes on. */
+async function provision(server, step) {
+  try {
+    await step();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 // ---------------------------------------------------------------- PostgreSQL
 
 /**
@@ -250,13 +260,8 @@ export async function startPostgres() {
     readyText: 'database system is ready to accept connections',
     stopSignal: 'SIGINT', // "fast" shutdown: disconnects clients, no waiting for them
   });
-  try {
-    const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', 'admin', '-d', 'postgres'];
-    await run(psql, [...psqlArgs, '-c', `CREATE ROLE ${TEST_USER} LOGIN PASSWORD '${pass}'`, '-c', `CREATE DATABASE ${TEST_DATABASE} OWNER ${TEST_USER}`]);
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+  const psqlArgs = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', dir, '-p', String(port), '-U', 'admin', '-d', 'postgres'];
+  await provision(server, () => run(psql, [...psqlArgs, '-c', `CREATE ROLE ${TEST_USER} LOGIN PASSWORD '${pass}'`, '-c', `CREATE DATABASE ${TEST_DATABASE} OWNER ${TEST_USER}`]));
   return handle({ port, user: TEST_USER, password: pass, database: TEST_DATABASE, url: `postgres://${TEST_USER}:${pass}@${HOST}:${port}/${TEST_DATABASE}` }, server, startedAt);
 }
 
@@ -308,19 +313,16 @@ export async function startMariaDb() {
     ],
     readyText: 'ready for connections',
   });
-  try {
-    await run(client, [
+  await provision(server, () =>
+    run(client, [
       '--no-defaults',
       `--socket=${socket}`,
       '-u',
       'root',
       '-e',
       `CREATE DATABASE ${TEST_DATABASE}; CREATE USER '${TEST_USER}'@'%' IDENTIFIED BY '${pass}'; GRANT ALL PRIVILEGES ON ${TEST_DATABASE}.* TO '${TEST_USER}'@'%';`,
-    ]);
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
+    ]),
+  );
   return handle({ port, user: TEST_USER, password: pass, database: TEST_DATABASE, url: `mysql://${TEST_USER}:${pass}@${HOST}:${port}/${TEST_DATABASE}` }, server, startedAt);
 }
 

@@ -1,9 +1,10 @@
 // Run by each Node line's binary at layer build time (scripts/build-layer.mjs): compiles start.js
 // as require() would and writes V8's code cache beside it as start.js.v8-<V8 version>.cache
-// (src/loading/stage-two.ts), then the same for each instrumentation chunk. Before writing it, the script runs what a cold start runs: tracing
-// started in Lambda mode and one invocation of a trivial handler, flushed to a receiver in this
-// process. V8 compiles most functions only when first called; the cache then holds those of
-// the init and the first invocation too, which a new sandbox would otherwise compile itself.
+// (src/loading/stage-two.ts), then the same for each instrumentation chunk. Before writing
+// start.js's, the script runs what a cold start runs: tracing started in Lambda mode and one
+// invocation of a trivial handler, flushed to a receiver in this process. V8 compiles most
+// functions only when first called; the cache then holds those of the init and the first
+// invocation too, which a new sandbox would otherwise compile itself.
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -12,14 +13,20 @@ const path = require('node:path');
 const vm = require('node:vm');
 const Module = require('node:module');
 
+/** Compiles and runs `file` as require() would (cached as a module when `cache`); returns the compiled script and the module. */
+function runAsModule(file, { cache }) {
+  const compiled = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
+  const loaded = new Module(file, module);
+  loaded.filename = file;
+  loaded.paths = Module._nodeModulePaths(path.dirname(file));
+  if (cache) Module._cache[file] = loaded;
+  compiled.runInThisContext().call(loaded.exports, loaded.exports, Module.createRequire(file), loaded, file, path.dirname(file));
+  loaded.loaded = true;
+  return { compiled, loaded };
+}
+
 const file = path.resolve(process.argv[2]);
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
-const mod = new Module(file, module);
-mod.filename = file;
-mod.paths = Module._nodeModulePaths(path.dirname(file));
-Module._cache[file] = mod;
-script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-mod.loaded = true;
+const { compiled: script, loaded: mod } = runAsModule(file, { cache: true });
 
 async function coldStart() {
   const receiver = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
@@ -68,11 +75,7 @@ function chunkCaches() {
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.js'))) {
     const chunk = path.join(dir, name);
     try {
-      const compiled = new vm.Script(Module.wrap(fs.readFileSync(chunk, 'utf8')), { filename: chunk });
-      const chunkModule = new Module(chunk, module);
-      chunkModule.filename = chunk;
-      chunkModule.paths = Module._nodeModulePaths(dir);
-      compiled.runInThisContext().call(chunkModule.exports, chunkModule.exports, Module.createRequire(chunk), chunkModule, chunk, dir);
+      const { compiled } = runAsModule(chunk, { cache: false });
       fs.writeFileSync(`${chunk}.v8-${process.versions.v8}.cache`, compiled.createCachedData());
       written.push(name);
     } catch (error) {

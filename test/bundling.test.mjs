@@ -138,6 +138,20 @@ test('a bundle that inlines none of the catalog is byte for byte what esbuild ma
   assert.equal(fs.readFileSync(withPlugin, 'utf8'), fs.readFileSync(without, 'utf8'));
 });
 
+/** The bundled-handler fixture as CDK and SAM build it (CommonJS output), as `<dir>/index.js`. */
+function bundleHandler(dir, extra = {}) {
+  return build({
+    entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.mjs')],
+    outfile: path.join(dir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    external: ['pg-native'],
+    logLevel: 'error',
+    ...extra,
+  });
+}
+
 // A bundled handler in Lambda, as CDK and SAM ship one (ES module exports bundled to CommonJS: getters
 // that cannot be redefined): nodejs22.x and nodejs24.x under AWS's runtime client, through the layer.
 for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && r === 3) || (n === 24 && r === 4))) {
@@ -151,17 +165,7 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
       fs.rmSync(opt, { recursive: true, force: true });
       fs.rmSync(taskRoot, { recursive: true, force: true });
     });
-    await build({
-      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.mjs')],
-      outfile: path.join(taskRoot, 'index.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      minify: true,
-      external: ['pg-native'],
-      plugins: [otelXrayDatadogPlugin()],
-      logLevel: 'error',
-    });
+    await bundleHandler(taskRoot, { minify: true, plugins: [otelXrayDatadogPlugin()] });
     const fn = `bundled-${nodeMajor}`;
     const fnEnv = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, POSTGRES_URL: dbs.postgres.url, DOWNSTREAM_URL: downstream.url('/from-lambda') };
     const sb = await startSandbox({
@@ -198,15 +202,7 @@ for (const [nodeMajor, ricMajor] of ricCombos().filter(([n, r]) => (n === 22 && 
     // The same handler bundled without the plugin: pg's calls are invisible, and one warning says why and what to do.
     const bareRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'bundled-fn-bare-'));
     t.after(() => fs.rmSync(bareRoot, { recursive: true, force: true }));
-    await build({
-      entryPoints: [path.join(fixtures, 'lambda', 'bundled', 'handler.mjs')],
-      outfile: path.join(bareRoot, 'index.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      external: ['pg-native'],
-      logLevel: 'error',
-    });
+    await bundleHandler(bareRoot);
     const bare = await startSandbox({
       nodeMajor,
       ricMajor,

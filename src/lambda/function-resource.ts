@@ -46,7 +46,7 @@ function processAttributes(): Attributes {
     'process.runtime.name': 'nodejs',
     'process.runtime.description': 'Node.js',
   };
-  if (process.argv.length > 1 && process.argv[1] !== undefined) attributes['process.command'] = process.argv[1];
+  if (process.argv[1] !== undefined) attributes['process.command'] = process.argv[1];
   try {
     attributes['process.owner'] = os.userInfo().username;
   } catch {

@@ -1,8 +1,8 @@
 /**
  * Wraps the function's handler export as the runtime loads it: a CommonJS
- * handler file through Module._load (commonjs-handler.ts), on every
- * runtime; an ES module handler file through the ES module hook, the only
- * case that loads the OpenTelemetry instrumentation base.
+ * handler file as Node runs it (Module._extensions, commonjs-handler.ts), on
+ * every runtime; an ES module handler file through the ES module hook, the
+ * only case that loads the OpenTelemetry instrumentation base.
  * The runtime keeps loading the handler itself, so its own errors
  * (Runtime.ImportModuleError, Runtime.CallbackHandlerDeprecated...) are
  * exactly what they are without tracing.
