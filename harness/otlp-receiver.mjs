@@ -21,16 +21,11 @@ export async function startOtlpReceiver({ behaviour: initial = 'ok', port: wante
       const raw = Buffer.concat(chunks);
       const protobuf = req.headers['content-type'] === 'application/x-protobuf';
       const body = raw.toString('utf8');
-      // remotePort tells the client's connections apart; functions, whose spans a request carried (faas.name).
-      const request = { url: req.url, headers: req.headers, body, remotePort: req.socket.remotePort, functions: new Set() };
-      requests.push(request);
+      requests.push({ url: req.url, headers: req.headers, body });
       const receivedAt = Date.now();
       try {
         const decoded = protobuf ? decodeOtlpTraces(raw) : JSON.parse(body);
-        for (const span of flattenOtlpJson(decoded)) {
-          spans.push({ ...span, receivedAt });
-          if (span.resource['faas.name'] !== undefined) request.functions.add(span.resource['faas.name']);
-        }
+        for (const span of flattenOtlpJson(decoded)) spans.push({ ...span, receivedAt });
       } catch {
         // Neither: recorded in requests, no spans.
       }
