@@ -34,3 +34,16 @@ export function patchBundledModule(instrumentation: Instrumentation, pkg: string
     internals._extractPackageVersion = readVersion;
   }
 }
+
+/**
+ * Applies an instrumentation to a Node built-in already loaded (on-demand-loader.ts:
+ * the runtime client loaded it first): built-ins have one exports object, which
+ * the instrumentation patches in place, as its require hook would have.
+ */
+export function patchLoadedBuiltin(instrumentation: Instrumentation, name: string, exports: unknown): void {
+  const internals = instrumentation as unknown as RequireHookInternals;
+  if (typeof internals._onRequire !== 'function' || typeof internals.getModuleDefinitions !== 'function') return;
+  for (const definition of internals.getModuleDefinitions()) {
+    if (definition.name === name) internals._onRequire.call(instrumentation, definition, exports, name, undefined as unknown as string);
+  }
+}

@@ -19,7 +19,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 // The instrumentation package's own require hook, without the rest of the package (see installOnDemandLoader).
 import { RequireInTheMiddleSingleton } from '@opentelemetry/instrumentation/build/src/platform/node/RequireInTheMiddleSingleton';
 import { log } from '../config/diagnostics';
-import { patchBundledModule } from '../instrumentations/bundled-patch';
+import { patchBundledModule, patchLoadedBuiltin } from '../instrumentations/bundled-patch';
 import { setBundledModuleHook, type BundledModuleHook } from './bundled-modules';
 import { onFirstMessage, setChannelTrigger, subscriptionsOf } from './channel-triggers';
 import { INSTRUMENTATION_CATALOG, type InstrumentationName } from './instrumentation-catalog';
@@ -52,11 +52,13 @@ export interface OnDemandLoader {
 
 export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader {
   const pending = new Map<string, InstrumentationName>();
+  const owners = new Map<string, InstrumentationName>();
   const loaded: InstrumentationName[] = [];
   const modules: string[] = [];
   for (const name of options.enabled) {
     for (const trigger of INSTRUMENTATION_CATALOG[name].triggers) {
       if (!options.eager.includes(name)) pending.set(trigger, name);
+      owners.set(trigger, name);
       modules.push(trigger);
     }
   }
@@ -89,7 +91,11 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
     const instrumentation = pending.get(name);
     if (instrumentation !== undefined) build(instrumentation);
   };
-  if (pending.size > 0) watchRequires(pending, trigger);
+  const patchLoaded = (trigger: string, exports: unknown): void => {
+    const instrumentation = built.get(owners.get(trigger) as InstrumentationName);
+    if (instrumentation !== undefined) patchLoadedBuiltin(instrumentation, trigger, exports);
+  };
+  if (pending.size > 0) watchRequires(pending, trigger, requesterRule(pending), patchLoaded);
   setBundledModuleHook(bundledModulePatcher(options.enabled, trigger, built));
   watchChannels(options.enabled, pending, trigger);
 
@@ -143,17 +149,84 @@ function watchChannels(enabled: ReadonlySet<InstrumentationName>, pending: Reado
   for (const name of enabled) onFirstMessage(INSTRUMENTATION_CATALOG[name].channels ?? [], fromChannel);
 }
 
-/** Triggers from Module._load: every bare require, and the CommonJS files behind an ES module import. */
-function watchRequires(pending: ReadonlyMap<string, InstrumentationName>, trigger: (name: string) => void): void {
+/** Whether a require of pending built-in trigger `name` by the module `parent` switches its instrumentation on. */
+type RequesterRule = (name: string, parent: unknown) => boolean;
+
+/**
+ * Which requires of a built-in trigger do not switch it on: the Lambda
+ * runtime client's own (it loads node:http for itself after the preload,
+ * which built the http instrumentation in every function, ~10 ms of a cold
+ * start, whether or not the handler makes HTTP calls), and those of the
+ * packages a catalog entry names in notTriggeredFrom. The runtime client is
+ * the managed runtime's directory (LAMBDA_RUNTIME_DIR, /var/runtime) or the
+ * aws-lambda-ric package (container images).
+ */
+export function requesterRule(pending: ReadonlyMap<string, InstrumentationName>, runtimeDir = process.env.LAMBDA_RUNTIME_DIR): RequesterRule {
+  const runtimePrefix = runtimeDir ? `${runtimeDir.replace(/\/+$/, '')}/` : undefined;
+  return (name, parent) => {
+    const file = (parent as { filename?: unknown } | null | undefined)?.filename;
+    if (typeof file !== 'string') return true;
+    if (runtimePrefix !== undefined && file.startsWith(runtimePrefix)) return false;
+    const from = packageOfPath(file);
+    if (from === undefined) return true;
+    if (from === 'aws-lambda-ric') return false;
+    const instrumentation = pending.get(name);
+    const quiet = instrumentation === undefined ? undefined : INSTRUMENTATION_CATALOG[instrumentation].notTriggeredFrom;
+    return quiet === undefined || !quiet.some((prefix) => from.startsWith(prefix));
+  };
+}
+
+type Require = (this: unknown, id: string) => unknown;
+
+/**
+ * Triggers from Module._load: every bare require, and the CommonJS files
+ * behind an ES module import. A built-in whose requires so far did not count
+ * (requesterRule) is in require-in-the-middle's cache unpatched, and its next
+ * require is answered from there without reaching Module._load: the first
+ * such require that counts is seen from Module.prototype.require, outside
+ * that hook, and patches the built-in's one exports object in place.
+ */
+function watchRequires(
+  pending: ReadonlyMap<string, InstrumentationName>,
+  trigger: (name: string) => void,
+  counts: RequesterRule,
+  patchLoaded: (name: string, exports: unknown) => void,
+): void {
   // The module object itself: esbuild's namespace copies of it are read-only.
-  const moduleApi = require('node:module') as { _load: ModuleLoad };
+  const moduleApi = require('node:module') as { _load: ModuleLoad; isBuiltin(id: string): boolean; prototype: { require: Require } };
   const originalLoad = moduleApi._load;
+  const passedOver = new Set<string>();
   moduleApi._load = function (this: unknown, request, parent, isMain) {
     if (pending.size > 0 && typeof request === 'string') {
       const name = packageOfRequest(request);
-      if (name !== undefined) trigger(name);
+      if (name !== undefined && pending.has(name)) {
+        if (!moduleApi.isBuiltin(name) || counts(name, parent)) trigger(name);
+        else if (passedOver.size === 0) {
+          passedOver.add(name);
+          watchLaterRequires(moduleApi.prototype, passedOver, counts, trigger, patchLoaded);
+        } else passedOver.add(name);
+      }
     }
     return originalLoad.call(this, request, parent, isMain);
+  };
+}
+
+function watchLaterRequires(
+  prototype: { require: Require },
+  passedOver: Set<string>,
+  counts: RequesterRule,
+  trigger: (name: string) => void,
+  patchLoaded: (name: string, exports: unknown) => void,
+): void {
+  const inner = prototype.require;
+  prototype.require = function (this: unknown, id: string): unknown {
+    const name = passedOver.size > 0 && typeof id === 'string' ? packageOfRequest(id) : undefined;
+    if (name === undefined || !passedOver.has(name) || !counts(name, this)) return inner.call(this, id);
+    passedOver.delete(name);
+    trigger(name);
+    const exports = inner.call(this, id);
+    patchLoaded(name, exports);
+    return exports;
   };
 }
 
