@@ -95,8 +95,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     flushWithin: (ms) => tracing.flushWithin(ms, 'written'),
   });
   if (esmHook === 'import' || (esmHook === 'lambda' && hooked.esModuleHandler)) {
-    registerEsmHook(hooked.modules);
-    hooked.watchImports();
+    registerEsmHook(hooked.modules, () => hooked.watchImports());
   }
   const handle = handleOf(config, tracing);
   log.debug(`tracing started: service=${config.service} env=${config.env} version=${config.version ?? '(unset)'} endpoint=${redactUrl(config.tracesEndpoint)}`);

@@ -139,6 +139,33 @@ for (const [nodeMajor, ricMajor] of combos) {
       assert.deepEqual(registered, { cjs: false, esm: true });
     });
 
+    it('an ES module handler: import-in-the-middle loads only when the handler imports an instrumented module; the file keeps its exports; a named import of node:http is traced', async (t) => {
+      // Node 20 has no in-thread hooks: import-in-the-middle runs in the loader thread from the start.
+      const inThread = nodeMajor >= 22;
+      const loadedLine = /import-in-the-middle loaded at the first import of an instrumented module/;
+      const bare = `iitm-${nodeMajor}-${ricMajor}-bare`;
+      const sbBare = await sandbox(t, { dir: 'esm', handler: 'index.handler', fn: bare, env: { OTEL_LOG_LEVEL: 'debug' } });
+      assert.equal((await sbBare.invoke({ event: {} })).ok, true, output(sbBare));
+      await waitUntil(() => spansOf(bare).length === 1, { timeoutMs: 5_000, what: `${bare}'s invocation span`, seen: () => output(sbBare) });
+      assert.equal(loadedLine.test(output(sbBare)), false, output(sbBare));
+
+      const fn = `iitm-${nodeMajor}-${ricMajor}-http`;
+      const sb = await sandbox(t, { dir: 'esm-http', handler: 'index.handler', fn, env: { OTEL_LOG_LEVEL: 'debug' } });
+      const result = await sb.invoke({ event: { url: `${receiver.url}/not-otlp` } });
+      assert.equal(result.ok, true, output(sb));
+      assert.deepEqual(result.body, {
+        status: 200,
+        exports: ['default', 'handler', 'helper'],
+        kept: 'the default export of the handler file',
+        helper: 'another export',
+      });
+      assert.equal(loadedLine.test(output(sb)), inThread, output(sb));
+      await waitUntil(() => receiver.spans.filter((s) => s.resource['faas.name'] === fn).length === 2, { timeoutMs: 5_000, what: `${fn}'s two spans`, seen: () => output(sb) });
+      const [invocation] = spansOf(fn);
+      const client = receiver.spans.find((s) => s.resource['faas.name'] === fn && s.scope !== 'otel-xray-datadog/aws-lambda');
+      assert.deepEqual([client.name, client.kind, client.attributes['http.response.status_code'], client.parentSpanId], ['GET', 3, 200, invocation.spanId]);
+    });
+
     it('cold start spans (OTEL_XRAY_DD_LAMBDA_COLD_START_TRACE=true): the first invocation draws the init and its slow module load; none later; nothing when off', async (t) => {
       const byFn = {};
       for (const on of [true, false]) {

@@ -43,8 +43,8 @@ export function enableInstrumentations(config: ResolvedConfig, tracerProvider: T
       try {
         const afterFirstInvocation = (): void => warnIfUnseenBundle(handler.file, config.instrumentations, loader.loaded);
         esModuleHandler = isEsModuleFile(handler.file);
-        instrumentLambdaHandler({ handler, esModule: esModuleHandler, ...lambda, afterFirstInvocation }, tracerProvider);
-        modules.push(handler.file);
+        const { hookHandlerFile } = instrumentLambdaHandler({ handler, esModule: esModuleHandler, ...lambda, afterFirstInvocation }, tracerProvider);
+        if (hookHandlerFile) modules.push(handler.file);
       } catch (error) {
         log.warn(`instrumentation aws-lambda could not be loaded (${String(error)}); invocations are not traced`);
       }

@@ -1,8 +1,10 @@
 /**
  * Wraps the function's handler export as the runtime loads it: a CommonJS
  * handler file as Node runs it (Module._extensions, commonjs-handler.ts), on
- * every runtime; an ES module handler file through the ES module hook, the
- * only case that loads the OpenTelemetry instrumentation base.
+ * every runtime; an ES module handler file through a load hook of our own
+ * where Node has in-thread hooks (es-module-handler.ts), else through
+ * import-in-the-middle, the only case that loads the OpenTelemetry
+ * instrumentation base.
  * The runtime keeps loading the handler itself, so its own errors
  * (Runtime.ImportModuleError, Runtime.CallbackHandlerDeprecated...) are
  * exactly what they are without tracing.
@@ -11,6 +13,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import type * as Instrumentation from '@opentelemetry/instrumentation';
 import type { HandlerLocation } from './handler-file';
 import { wrapCommonJsHandler } from './commonjs-handler';
+import { hookEsModuleHandler } from './es-module-handler';
 import { createHandlerWrapper, type LambdaTracing } from './invocation';
 import { DISTRIBUTION_VERSION, LAMBDA_SCOPE } from '../version';
 
@@ -25,11 +28,16 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the instrumentation base is loaded for ES module handlers only */
 
-export function instrumentLambdaHandler(config: LambdaHandlerConfig, tracerProvider: TracerProvider): void {
+/** Returns whether the ES module hook must include the handler file (an ES module handler our own load hook could not take). */
+export function instrumentLambdaHandler(config: LambdaHandlerConfig, tracerProvider: TracerProvider): { hookHandlerFile: boolean } {
   const { handler, esModule, ...tracing } = config;
   const wrap = createHandlerWrapper({ ...tracing, tracer: tracerProvider.getTracer(LAMBDA_SCOPE, DISTRIBUTION_VERSION) });
-  if (esModule) instrumentEsModuleHandler(handler, wrap, tracerProvider);
-  else wrapCommonJsHandler(handler.file, handler.exportName, wrap);
+  if (!esModule) wrapCommonJsHandler(handler.file, handler.exportName, wrap);
+  else if (!hookEsModuleHandler(handler, wrap)) {
+    instrumentEsModuleHandler(handler, wrap, tracerProvider);
+    return { hookHandlerFile: true };
+  }
+  return { hookHandlerFile: false };
 }
 
 function instrumentEsModuleHandler(handler: HandlerLocation, wrap: (original: AnyFunction) => AnyFunction, tracerProvider: TracerProvider): void {
