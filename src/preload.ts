@@ -1,9 +1,9 @@
 /**
- * What both preload entry points do. Node 20 also runs --require/--import
- * preloads inside its module loader-hooks thread, which has no parentPort
- * (application worker threads have one): tracing belongs to the
- * application's threads only, and a second start there would register the
- * loader hook again.
+ * What both preload entry points do. Node (20, 22 and 24 alike) also runs
+ * --require/--import preloads inside the module loader-hooks thread that
+ * module.register() starts, which has no parentPort (application worker
+ * threads have one): tracing belongs to the application's threads only, and
+ * a second start there would register the loader hook again.
  *
  * On a host the SDK is loaded at first use (deferred-start.ts). It starts at
  * once inside Lambda, where init is the place for the work and the handler
@@ -11,7 +11,6 @@
  * --import, where the ES module hook must be registered before the first
  * import.
  */
-import { isMainThread, parentPort } from 'node:worker_threads';
 import { resolveConfig } from './config/resolve-config';
 import { type ResolvedConfig } from './config/resolved-config';
 import { recordModuleLoads } from './loading/cold-start-recorder';
@@ -37,8 +36,20 @@ function enableCompileCache(): void {
   }
 }
 
+/**
+ * The loader-hooks thread's process.argv is the Node binary alone, while the
+ * main thread of an application or a Lambda runtime also has its script:
+ * node:worker_threads (~2 ms of every start) is loaded only to tell that
+ * thread from `node -e`, the REPL or an application worker.
+ */
+function inLoaderHooksThread(): boolean {
+  if (process.argv.length >= 2) return false;
+  const { isMainThread, parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
+  return !isMainThread && parentPort === null;
+}
+
 export function startFromPreload(esmHook: EsmHookMode): void {
-  if (!isMainThread && parentPort === null) return;
+  if (inLoaderHooksThread()) return;
   let config: ResolvedConfig | undefined;
   try {
     config = resolveConfig(process.env);

@@ -163,12 +163,29 @@ test('OTEL_SDK_DISABLED=true loads nothing beyond the configuration, in Lambda a
 
 test('import-in-the-middle is loaded only where the ES module loader hook is registered (--import), not for a CommonJS app under --require', async () => {
   const loads = (fragment) => `String(Object.keys(require('node:module')._cache).some((f) => f.includes('${fragment}')))`;
-  // require('http') builds the http instrumentation (its chunk beside the preload), whose package creates an import hook.
-  const probe = `require('node:http'); process.stdout.write(${loads('/instrumentations/instrumentation-http.js')} + ' ' + ${loads('/node_modules/import-in-the-middle/')})`;
+  const http = loads('/instrumentations/instrumentation-http.js');
+  const iitm = loads('/node_modules/import-in-the-middle/index.js');
+  // require('http') builds the http instrumentation (its chunk beside the preload); an import of node:http is what the ES module hook serves.
+  const probe = `require('node:http'); const before = ${iitm}; import('node:http').then(() => process.stdout.write([${http}, before, ${iitm}].join(' ')))`;
   const cjs = await runNode(['--require', registerCjs, '-e', probe], { env: tracedEnv() });
-  assert.deepEqual([cjs.stdout, cjs.stderr], ['true false', '']);
+  assert.deepEqual([cjs.stdout, cjs.stderr], ['true false false', '']);
+  // In-thread hooks (Node >= 22.22.3 / 24.11.1): import-in-the-middle loads at the first import of an
+  // instrumented module; in the loader thread (Node 20) it is there from the start.
+  const inThread = Number(process.versions.node.split('.')[0]) >= 22;
   const esm = await runNode(['--import', registerEsm, '-e', probe], { env: tracedEnv() });
-  assert.deepEqual([esm.stdout, esm.stderr], ['true true', '']);
+  assert.deepEqual([esm.stdout, esm.stderr], [`true ${!inThread} true`, '']);
+});
+
+test('the preload starts once: not again in the loader-hooks thread that module.register() starts', async () => {
+  const env = tracedEnv({ AWS_LAMBDA_FUNCTION_NAME: 'fn', AWS_REGION: 'us-east-1', LAMBDA_TASK_ROOT: path.join(fixtures, 'loader-thread'), _HANDLER: 'missing.handler' });
+  const script = path.join(fixtures, 'loader-thread', 'register-loader.cjs');
+  // A script (the main thread's argv has it) and -e (it has not: worker_threads tells the threads apart).
+  for (const args of [[script], ['-e', `require(${JSON.stringify(script)})`]]) {
+    const r = await runNode(['--require', registerCjs, ...args], { env });
+    assert.equal(r.stdout, 'imported', r.stderr);
+    const starts = r.stderr.split('\n').filter((line) => line.includes('the Lambda handler file named by _HANDLER was not found'));
+    assert.equal(starts.length, 1, `${args[0]}: ${r.stderr}`);
+  }
 });
 
 test('bad env values: one warning naming each variable and its default; the app still runs and traces', async () => {
