@@ -5,6 +5,7 @@
  */
 import { trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DEFERRED_PROVIDER_KEY } from './loading/deferred-start';
 import { resolveConfig } from './config/resolve-config';
 import { publicConfig, type ResolvedConfig, type StartOptions, type TracingConfig } from './config/resolved-config';
@@ -93,6 +94,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
     flushTimeoutMs: config.lambda.flushTimeoutMs,
     // Per invocation: until the spans are on their way to the (local) receiver, not its answer.
     flushWithin: (ms) => tracing.flushWithin(ms, 'written'),
+    warmUp: (span) => tracing.pipeline.warmUp(span as unknown as ReadableSpan),
   });
   if (esmHook === 'import' || (esmHook === 'lambda' && hooked.esModuleHandler)) {
     registerEsmHook(hooked.modules, () => hooked.watchImports());

@@ -14,7 +14,7 @@ import type * as Instrumentation from '@opentelemetry/instrumentation';
 import type { HandlerLocation } from './handler-file';
 import { wrapCommonJsHandler } from './commonjs-handler';
 import { hookEsModuleHandler } from './es-module-handler';
-import { createHandlerWrapper, type LambdaTracing } from './invocation';
+import { createHandlerWrapper, rehearseInvocation, type LambdaTracing } from './invocation';
 import { DISTRIBUTION_VERSION, LAMBDA_SCOPE } from '../version';
 
 interface LambdaHandlerConfig extends LambdaTracing {
@@ -31,7 +31,9 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 /** Returns whether the ES module hook must include the handler file (an ES module handler our own load hook could not take). */
 export function instrumentLambdaHandler(config: LambdaHandlerConfig, tracerProvider: TracerProvider): { hookHandlerFile: boolean } {
   const { handler, esModule, ...tracing } = config;
-  const wrap = createHandlerWrapper({ ...tracing, tracer: tracerProvider.getTracer(LAMBDA_SCOPE, DISTRIBUTION_VERSION) });
+  const invocationTracing = { ...tracing, tracer: tracerProvider.getTracer(LAMBDA_SCOPE, DISTRIBUTION_VERSION) };
+  const wrap = createHandlerWrapper(invocationTracing);
+  rehearseInvocation(invocationTracing);
   if (!esModule) wrapCommonJsHandler(handler.file, handler.exportName, wrap);
   else if (!hookEsModuleHandler(handler, wrap)) {
     instrumentEsModuleHandler(handler, wrap, tracerProvider);

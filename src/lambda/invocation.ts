@@ -21,7 +21,7 @@ import { coldStartRecording } from '../loading/cold-start-recorder';
 import { drawColdStart } from './cold-start-spans';
 import { chooseParent } from './invocation-parent';
 import { arnAccount } from '../messaging/arn';
-import { INVOCATION_SAMPLING } from '../tracing/sampler';
+import { INVOCATION_SAMPLING, REHEARSAL } from '../tracing/sampler';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -41,6 +41,8 @@ export interface LambdaTracing {
   coldStartMinMs?: number;
   /** Draw the managed service's hop (API Gateway, the queue...) between the producer and the invocation. */
   inferredSpans: boolean;
+  /** Takes the span of the invocation rehearsed at init (rehearseInvocation): encoded once, never sent. */
+  warmUp?(span: Span): void;
 }
 
 export interface InvocationTracing extends LambdaTracing {
@@ -144,7 +146,36 @@ function settleThenReport(returned: PromiseLike<unknown>, invocation: Invocation
   );
 }
 
-function startInvocation(tracing: InvocationTracing, event: unknown, lambdaContext: LambdaContextLike | undefined, coldStart: boolean, env: Env): Invocation {
+/**
+ * One invocation's tracing run at init on a synthetic event, with a span that
+ * is recorded but not sampled (REHEARSAL): it is never exported. Init runs
+ * once and the first invocation is waited for, so the code an invocation runs
+ * (parent choice, span, span processors, the flush, then encoding, warmUp)
+ * runs there first and the first invocation costs what a warm one does.
+ * Never throws; nothing of it reaches the user's handler.
+ */
+export function rehearseInvocation(tracing: InvocationTracing, env: Env = process.env): void {
+  try {
+    const name = env.AWS_LAMBDA_FUNCTION_NAME ?? 'lambda.invoke';
+    const lambdaContext: LambdaContextLike = {
+      functionName: name,
+      awsRequestId: '00000000-0000-4000-8000-000000000000',
+      invokedFunctionArn: `arn:aws:lambda:${env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${name}`,
+      xRayTraceId: 'Root=1-00000001-000000000000000000000001;Parent=0000000000000001;Sampled=1',
+      getRemainingTimeInMillis: () => tracing.flushTimeoutMs * 2,
+    };
+    const rehearsal = { ...tracing, coldStartMinMs: undefined, afterFirstInvocation: undefined };
+    const invocation = startInvocation(rehearsal, {}, lambdaContext, false, env, true);
+    // finish() ends the span at once; its flush finds nothing to send.
+    void invocation.finish();
+    const span = trace.getSpan(invocation.context);
+    if (span !== undefined) tracing.warmUp?.(span);
+  } catch {
+    // A rehearsal that fails costs the first invocation its warm start, nothing else.
+  }
+}
+
+function startInvocation(tracing: InvocationTracing, event: unknown, lambdaContext: LambdaContextLike | undefined, coldStart: boolean, env: Env, rehearsal = false): Invocation {
   const source = readEventTrace(event, lambdaContext?.clientContext, tracing.maxLinks);
   const { parent, sampling } = chooseParent(xrayTraceHeader(lambdaContext, env), source.upstream, tracing.parentPriority, tracing.samplingMode);
   const arn = stringOrUndefined(lambdaContext?.invokedFunctionArn);
@@ -161,7 +192,8 @@ function startInvocation(tracing: InvocationTracing, event: unknown, lambdaConte
   const links = withoutParent(source.links, parent);
   const consumer = source.consumer;
   // The sampling mark goes on the invocation span's start context only: its children are ordinary spans.
-  const marked = sampling === undefined ? parent : parent.setValue(INVOCATION_SAMPLING, sampling);
+  const sampled = sampling === undefined ? parent : parent.setValue(INVOCATION_SAMPLING, sampling);
+  const marked = rehearsal ? sampled.setValue(REHEARSAL, true) : sampled;
   const hops = tracing.inferredSpans && source.inferred !== undefined ? startInferredSpans(tracing.tracer, source.inferred, marked, parent) : undefined;
   const span = tracing.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, links: consumer ? [] : links }, hops?.context ?? marked);
   let handlerContext = trace.setSpan(parent, span);

@@ -26,6 +26,13 @@ import type { InvocationSampling } from '../lambda/invocation-parent';
 /** Set (only) on the context an invocation span is started with. */
 export const INVOCATION_SAMPLING = createContextKey('otel-xray-datadog invocation sampling');
 
+/**
+ * Set on the context of the invocation rehearsed at init (lambda/invocation.ts
+ * rehearseInvocation): its span is recorded, so every span processor runs, but
+ * not sampled, so it is never exported.
+ */
+export const REHEARSAL = createContextKey('otel-xray-datadog rehearsal');
+
 /** Datadog's AUTO_KEEP. */
 const KEEP = 1;
 
@@ -58,6 +65,7 @@ class InvocationAwareSampler implements Sampler {
   ) {}
 
   shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (context.getValue(REHEARSAL) === true) return { decision: SamplingDecision.RECORD };
     const invocation = context.getValue(INVOCATION_SAMPLING) as InvocationSampling | undefined;
     if (invocation === undefined) return this.configured.shouldSample(context, traceId, spanName, spanKind, attributes, links);
     let priority = invocation.upstreamPriority;
