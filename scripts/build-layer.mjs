@@ -40,6 +40,11 @@ copyPackage('import-in-the-middle');
 
 // V8 code caches of start.js for the Node lines Lambda runs (src/loading/stage-two.ts); a line whose
 // Node binary is not installed here (scripts/install-node.sh) simply has none.
+// V8 accepts a code cache only from a process whose V8 flags hash the same, and the managed
+// runtimes' bootstrap starts Node with --expose-gc (its other options are Node's or heap sizes,
+// which V8 leaves out of the hash): caches written without it were rejected in every sandbox,
+// which then compiled start.js (~6 ms) and each chunk it loaded from scratch.
+const LAMBDA_V8_FLAGS = ['--expose-gc'];
 const caches = [];
 for (const major of [20, 22, 24]) {
   let node;
@@ -52,7 +57,10 @@ for (const major of [20, 22, 24]) {
             .split('\n')
             .at(-1);
     caches.push(
-      execFileSync(node, [path.join(repo, 'scripts', 'layer-code-cache.cjs'), path.join(pkgDir, 'start.js')], { encoding: 'utf8', env: { PATH: process.env.PATH } }).trim(),
+      execFileSync(node, [...LAMBDA_V8_FLAGS, path.join(repo, 'scripts', 'layer-code-cache.cjs'), path.join(pkgDir, 'start.js')], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      }).trim(),
     );
   } catch {
     // no code cache for this line

@@ -3,16 +3,15 @@
 // node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Module from 'node:module';
-import vm from 'node:vm';
 import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
 import { startCollector } from '../harness/collector.mjs';
 import { startDatadogIntake } from '../harness/datadog-intake.mjs';
 import { cleanEnv, fixtures, registerCjs, repoRoot, startNode } from '../harness/processes.mjs';
-import { unpackLayer } from '../harness/lambda-sandbox.mjs';
+import { bootstrapNodeArgs, unpackLayer } from '../harness/lambda-sandbox.mjs';
+import { INSTRUMENTATION_CATALOG } from '../dist/loading/instrumentation-catalog.js';
 
 let opt;
 let receiver;
@@ -62,12 +61,35 @@ test('the layer zip has the layout Lambda expects, with an executable wrapper', 
   }
 });
 
-test("the layer's code cache for this Node's V8 is accepted by V8 for the layer's start.js", () => {
-  const start = path.join(opt, 'otel-xray-datadog', 'start.js');
-  const cache = `${start}.v8-${process.versions.v8}.cache`;
-  assert.ok(fs.existsSync(cache), `${path.basename(cache)} in the layer`);
-  const script = new vm.Script(Module.wrap(fs.readFileSync(start, 'utf8')), { filename: start, cachedData: fs.readFileSync(cache) });
-  assert.equal(script.cachedDataRejected, false, 'V8 would compile start.js from scratch in every new sandbox');
+test("the layer's code caches for this Node's V8 are accepted by V8 under the managed runtime's Node flags (start.js and every chunk)", () => {
+  const dir = path.join(opt, 'otel-xray-datadog');
+  const files = ['start.js', ...fs.readdirSync(path.join(dir, 'instrumentations')).map((f) => `instrumentations/${f}`)].filter((f) => f.endsWith('.js'));
+  // V8 accepts a cache only under the V8 flags it was written with: the bootstrap passes --expose-gc
+  // to every sandbox. V8 12 and older (Node 20, 22) also hash the heap sizes the bootstrap derives
+  // from the function's memory size, which no cache built ahead can match: there, only the flags
+  // every sandbox shares.
+  const flags = Number(process.versions.node.split('.')[0]) >= 24 ? bootstrapNodeArgs(128) : ['--expose-gc', '--max-http-header-size', '81920'];
+  const check = `
+    const fs = require('node:fs'), vm = require('node:vm'), Module = require('node:module'), path = require('node:path');
+    const out = {};
+    for (const file of ${JSON.stringify(files)}) {
+      const full = path.join(${JSON.stringify(dir)}, file);
+      const cache = full + '.v8-' + process.versions.v8 + '.cache';
+      out[file] = !fs.existsSync(cache) ? 'missing' : new vm.Script(Module.wrap(fs.readFileSync(full, 'utf8')), { filename: full, cachedData: fs.readFileSync(cache) }).cachedDataRejected ? 'rejected' : 'accepted';
+    }
+    console.log(JSON.stringify(out));`;
+  const out = JSON.parse(execFileSync(process.execPath, [...flags, '-e', check], { encoding: 'utf8', env: cleanEnv() }));
+  // start.js and one chunk per instrumentation package of the catalog.
+  assert.equal(
+    files.length,
+    1 +
+      new Set(
+        Object.values(INSTRUMENTATION_CATALOG)
+          .map((entry) => entry.package)
+          .filter(Boolean),
+      ).size,
+  );
+  assert.deepEqual(out, Object.fromEntries(files.map((f) => [f, 'accepted'])), 'V8 would compile these from scratch in every new sandbox');
 });
 
 for (const dir of ['cjs', 'esm']) {
