@@ -19,6 +19,7 @@ import path from 'node:path';
 import { repoRoot } from './processes.mjs';
 import { startRuntimeApi } from './runtime-api.mjs';
 import { waitUntil } from './wait.mjs';
+import { bootstrapNodeArgs } from '../scripts/lib/lambda-bootstrap.mjs';
 
 const machineNodeMajor = Number(process.versions.node.split('.')[0]);
 const prepared = new Map();
@@ -88,19 +89,7 @@ function killGroup(child, signal) {
   }
 }
 
-/**
- * Node arguments like the managed runtime's bootstrap passes before its entry script
- * (--expose-gc, --max-http-header-size 81920, heap sizes derived from the memory size
- * unless NODE_OPTIONS already sets them).
- */
-export function bootstrapNodeArgs(memorySize, nodeOptions = '') {
-  const args = ['--expose-gc', '--max-http-header-size', '81920'];
-  if (!/max[-_](semi|old)[-_]space[-_]size/.test(nodeOptions)) {
-    const newSpace = Math.floor(memorySize / 10);
-    args.push(`--max-semi-space-size=${Math.max(1, Math.floor(newSpace / 3))}`, `--max-old-space-size=${memorySize - newSpace}`);
-  }
-  return args;
-}
+export { bootstrapNodeArgs } from '../scripts/lib/lambda-bootstrap.mjs';
 
 /**
  * Starts a runtime process for `handler` ("module.export", relative to taskRoot).

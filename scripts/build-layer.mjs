@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundlePreload } from './bundle.mjs';
+import { bootstrapHeapFlags, bootstrapNodeArgs } from './lib/lambda-bootstrap.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(repo, 'build', 'layer');
@@ -38,13 +39,16 @@ const copyPackage = (name) => {
 };
 copyPackage('import-in-the-middle');
 
-// V8 code caches of start.js for the Node lines Lambda runs (src/loading/stage-two.ts); a line whose
-// Node binary is not installed here (scripts/install-node.sh) simply has none.
-// V8 accepts a code cache only from a process whose V8 flags hash the same, and the managed
-// runtimes' bootstrap starts Node with --expose-gc (its other options are Node's or heap sizes,
-// which V8 leaves out of the hash): caches written without it were rejected in every sandbox,
-// which then compiled start.js (~6 ms) and each chunk it loaded from scratch.
-const LAMBDA_V8_FLAGS = ['--expose-gc'];
+// V8 code caches of start.js and the chunks for the Node lines Lambda runs (src/loading/stage-two.ts);
+// a line whose Node binary is not installed here (scripts/install-node.sh) simply has none.
+// V8 accepts a code cache only from a process whose V8 flags hash the same, so each is written
+// under the flags the managed runtimes' bootstrap passes: --expose-gc always (caches written
+// without it were rejected in every sandbox, which compiled start.js, ~6 ms, and each chunk it
+// loaded from scratch), and, for V8 before 13 (Node 20, 22), which hashes the heap sizes too,
+// start.js's once more per common memory size under that size's heap flags.
+const LAMBDA_V8_FLAGS = bootstrapNodeArgs(0).filter((arg) => arg === '--expose-gc');
+const COMMON_MEMORY_SIZES_MB = [128, 256, 512, 1024, 1536, 2048, 3008];
+const cacheScript = path.join(repo, 'scripts', 'layer-code-cache.cjs');
 const caches = [];
 for (const major of [20, 22, 24]) {
   let node;
@@ -56,12 +60,11 @@ for (const major of [20, 22, 24]) {
             .trim()
             .split('\n')
             .at(-1);
-    caches.push(
-      execFileSync(node, [...LAMBDA_V8_FLAGS, path.join(repo, 'scripts', 'layer-code-cache.cjs'), path.join(pkgDir, 'start.js')], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH },
-      }).trim(),
-    );
+    const run = (flags, ...args) =>
+      execFileSync(node, [...flags, cacheScript, path.join(pkgDir, 'start.js'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } }).trim();
+    caches.push(run(LAMBDA_V8_FLAGS));
+    const perSize = COMMON_MEMORY_SIZES_MB.map((mb) => run([...LAMBDA_V8_FLAGS, ...bootstrapHeapFlags(mb)], '--heap-variant')).filter(Boolean);
+    if (perSize.length > 0) caches.push(`start.js for ${perSize.length} memory sizes (${COMMON_MEMORY_SIZES_MB.join(', ')} MB)`);
   } catch {
     // no code cache for this line
   }

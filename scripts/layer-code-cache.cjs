@@ -5,6 +5,9 @@
 // invocation of a trivial handler, flushed to a receiver in this process. V8 compiles most
 // functions only when first called; the cache then holds those of the init and the first
 // invocation too, which a new sandbox would otherwise compile itself.
+// With --heap-variant (scripts/build-layer.mjs, once per common memory size, under the bootstrap's
+// heap sizes for it): start.js's cache only, and only where V8 hashes the heap sizes into its flags
+// (src/loading/stage-two.ts heapFlagsKey); the file is named by them.
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -26,6 +29,10 @@ function runAsModule(file, { cache }) {
 }
 
 const file = path.resolve(process.argv[2]);
+const heapVariant = process.argv.includes('--heap-variant');
+// The one naming of cache files, from the built stage-two loader that reads them.
+const { cacheFileFor, heapFlagsKey } = require(path.join(__dirname, '..', 'dist', 'loading', 'stage-two.js'));
+if (heapVariant && heapFlagsKey() === '') process.exit(0);
 const { compiled: script, loaded: mod } = runAsModule(file, { cache: true });
 
 async function coldStart() {
@@ -76,7 +83,7 @@ function chunkCaches() {
     const chunk = path.join(dir, name);
     try {
       const { compiled } = runAsModule(chunk, { cache: false });
-      fs.writeFileSync(`${chunk}.v8-${process.versions.v8}.cache`, compiled.createCachedData());
+      fs.writeFileSync(cacheFileFor(chunk), compiled.createCachedData());
       written.push(name);
     } catch (error) {
       console.error(`layer-code-cache: no code cache for ${name} (${error?.message ?? error})`);
@@ -89,9 +96,9 @@ function chunkCaches() {
 coldStart()
   .catch((error) => console.error(`layer-code-cache: the cold start run failed, the cache holds less (${error?.stack ?? error})`))
   .finally(() => {
-    const out = `${file}.v8-${process.versions.v8}.cache`;
+    const out = cacheFileFor(file);
     fs.writeFileSync(out, script.createCachedData());
-    const chunks = chunkCaches();
+    const chunks = heapVariant ? [] : chunkCaches();
     console.log(`${path.basename(out)} (${process.version}; and ${chunks.length} instrumentation chunks')`);
     process.exit(0);
   });

@@ -61,24 +61,10 @@ test('the layer zip has the layout Lambda expects, with an executable wrapper', 
   }
 });
 
-test("the layer's code caches for this Node's V8 are accepted by V8 under the managed runtime's Node flags (start.js and every chunk)", () => {
+/** What V8 makes of each cache file the loader picks (dist/loading/stage-two.js cacheFileFor) in a Node started with `flags`. */
+function cacheVerdicts(flags) {
   const dir = path.join(opt, 'otel-xray-datadog');
   const files = ['start.js', ...fs.readdirSync(path.join(dir, 'instrumentations')).map((f) => `instrumentations/${f}`)].filter((f) => f.endsWith('.js'));
-  // V8 accepts a cache only under the V8 flags it was written with: the bootstrap passes --expose-gc
-  // to every sandbox. V8 12 and older (Node 20, 22) also hash the heap sizes the bootstrap derives
-  // from the function's memory size, which no cache built ahead can match: there, only the flags
-  // every sandbox shares.
-  const flags = Number(process.versions.node.split('.')[0]) >= 24 ? bootstrapNodeArgs(128) : ['--expose-gc', '--max-http-header-size', '81920'];
-  const check = `
-    const fs = require('node:fs'), vm = require('node:vm'), Module = require('node:module'), path = require('node:path');
-    const out = {};
-    for (const file of ${JSON.stringify(files)}) {
-      const full = path.join(${JSON.stringify(dir)}, file);
-      const cache = full + '.v8-' + process.versions.v8 + '.cache';
-      out[file] = !fs.existsSync(cache) ? 'missing' : new vm.Script(Module.wrap(fs.readFileSync(full, 'utf8')), { filename: full, cachedData: fs.readFileSync(cache) }).cachedDataRejected ? 'rejected' : 'accepted';
-    }
-    console.log(JSON.stringify(out));`;
-  const out = JSON.parse(execFileSync(process.execPath, [...flags, '-e', check], { encoding: 'utf8', env: cleanEnv() }));
   // start.js and one chunk per instrumentation package of the catalog.
   assert.equal(
     files.length,
@@ -89,7 +75,33 @@ test("the layer's code caches for this Node's V8 are accepted by V8 under the ma
           .filter(Boolean),
       ).size,
   );
-  assert.deepEqual(out, Object.fromEntries(files.map((f) => [f, 'accepted'])), 'V8 would compile these from scratch in every new sandbox');
+  const check = `
+    const fs = require('node:fs'), vm = require('node:vm'), Module = require('node:module'), path = require('node:path');
+    const { cacheFileFor } = require(${JSON.stringify(path.join(repoRoot, 'dist', 'loading', 'stage-two.js'))});
+    const out = {};
+    for (const file of ${JSON.stringify(files)}) {
+      const full = path.join(${JSON.stringify(dir)}, file);
+      const cache = cacheFileFor(full);
+      out[file] = !fs.existsSync(cache) ? 'missing' : new vm.Script(Module.wrap(fs.readFileSync(full, 'utf8')), { filename: full, cachedData: fs.readFileSync(cache) }).cachedDataRejected ? 'rejected' : 'accepted';
+    }
+    console.log(JSON.stringify(out));`;
+  return { files, verdicts: JSON.parse(execFileSync(process.execPath, [...flags, '-e', check], { encoding: 'utf8', env: cleanEnv() })) };
+}
+
+// V8 accepts a cache only under the V8 flags it was written with: --expose-gc, which the managed
+// runtimes' bootstrap passes to every sandbox, and before V8 13 (Node 20, 22) the heap sizes it
+// derives from the function's memory size, for which the layer has start.js's cache per common size.
+for (const memorySize of [128, 1024]) {
+  test(`the layer's code caches are accepted by V8 under the managed runtime's flags for ${memorySize} MB (start.js; the chunks on Node 24)`, () => {
+    const { files, verdicts } = cacheVerdicts(bootstrapNodeArgs(memorySize));
+    const chunks = Number(process.versions.node.split('.')[0]) >= 24 ? 'accepted' : 'missing';
+    assert.deepEqual(verdicts, Object.fromEntries(files.map((f) => [f, f === 'start.js' ? 'accepted' : chunks])), 'V8 would compile these from scratch in every new sandbox');
+  });
+}
+
+test("the layer's code caches are accepted by V8 in a runtime started with --expose-gc and no heap sizes (start.js and every chunk)", () => {
+  const { files, verdicts } = cacheVerdicts(['--expose-gc']);
+  assert.deepEqual(verdicts, Object.fromEntries(files.map((f) => [f, 'accepted'])));
 });
 
 for (const dir of ['cjs', 'esm']) {

@@ -24,9 +24,34 @@ type ModuleInternals = {
   createRequire(filename: string): NodeJS.Require;
 };
 
-/** The cache file for this V8: Node releases of one line usually share it. */
-export function cacheFileFor(startFile: string, v8 = process.versions.v8): string {
-  return `${startFile}.v8-${v8}.cache`;
+/**
+ * V8 accepts a code cache only under the V8 flags it was written with. Before
+ * V8 13 (Node 20 and 22) the heap sizes are among them, and the managed
+ * runtimes' bootstrap derives those from the function's memory size: for
+ * those lines the layer ships start.js's cache per common memory size, named
+ * by the sizes on this process's command line (none there: the plain name).
+ * Measured: V8 11.3 and 12.4 reject a cache written under other heap sizes;
+ * V8 13.6 does not.
+ */
+export function heapFlagsKey(execArgv: readonly string[] = process.execArgv, v8 = process.versions.v8): string {
+  if (Number(v8.split('.')[0]) >= 13) return '';
+  // The last one given wins, as for V8; `_` and `-` are one to V8.
+  const value = (name: string): string | undefined => {
+    let found: string | undefined;
+    for (const arg of execArgv) {
+      const [flag, given] = arg.replace(/_/g, '-').split('=');
+      if (flag === `--${name}` && given !== undefined && /^\d+$/.test(given)) found = given;
+    }
+    return found;
+  };
+  const semi = value('max-semi-space-size');
+  const old = value('max-old-space-size');
+  return semi === undefined && old === undefined ? '' : `semi${semi ?? '-'}.old${old ?? '-'}`;
+}
+
+/** The cache file for this V8 (Node releases of one line usually share it) and, before V8 13, these heap sizes. */
+export function cacheFileFor(file: string, v8 = process.versions.v8, key = heapFlagsKey(process.execArgv, v8)): string {
+  return `${file}.v8-${v8}${key === '' ? '' : `.${key}`}.cache`;
 }
 
 export function loadStageTwo(dir: string): typeof StartModule {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadStageTwo, loadWithCodeCache, cacheFileFor } from '../../../dist/loading/stage-two.js';
+import { loadStageTwo, loadWithCodeCache, cacheFileFor, heapFlagsKey } from '../../../dist/loading/stage-two.js';
 import { repoRoot } from '../../../harness/processes.mjs';
 
 const require = createRequire(import.meta.url);
@@ -58,4 +58,16 @@ test('a cache V8 rejects (another source), or none: compiled as usual', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
+});
+
+test('cache file names: before V8 13 they carry the heap sizes on the command line (the last of each, either spelling); from V8 13 on, and without heap sizes, the plain name', () => {
+  const bootstrap128 = ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=6', '--max-old-space-size=116'];
+  assert.equal(heapFlagsKey(bootstrap128, '12.4.254.21-node.57'), 'semi6.old116');
+  assert.equal(heapFlagsKey(bootstrap128, '11.3.244.8-node.38'), 'semi6.old116');
+  assert.equal(heapFlagsKey(bootstrap128, '13.6.233.17-node.53'), '');
+  assert.equal(heapFlagsKey(['--expose-gc'], '12.4.254.21-node.57'), '');
+  assert.equal(heapFlagsKey(['--max_old_space_size=900', '--max-old-space-size=922'], '12.4.254.21-node.57'), 'semi-.old922');
+  assert.equal(heapFlagsKey(['--max-semi-space-size=abc'], '12.4.254.21-node.57'), '');
+  assert.equal(cacheFileFor('/opt/x/start.js', '12.4.254.21-node.57', 'semi6.old116'), '/opt/x/start.js.v8-12.4.254.21-node.57.semi6.old116.cache');
+  assert.equal(cacheFileFor('/opt/x/start.js', '13.6.233.17-node.53', ''), '/opt/x/start.js.v8-13.6.233.17-node.53.cache');
 });
