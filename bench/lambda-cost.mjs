@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { repoRoot, startNode } from '../harness/processes.mjs';
 import { prepareRuntime, startSandbox } from '../harness/lambda-sandbox.mjs';
@@ -19,6 +20,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 5);
 const WARM = Number(process.env.BENCH_WARM ?? 30);
+// For a quicker look at one part (the README's table needs the whole run): comma-separated
+// Node majors (22,24), handler variants (bare,sdk,esm) and configuration names' first words.
+const only = (name) => process.env[name]?.split(',').map((x) => x.trim());
+const RUNTIMES = only('BENCH_NODE');
+const VARIANTS = only('BENCH_HANDLERS');
+const CONFIG_WORDS = only('BENCH_CONFIGS');
 const pct = (xs, p) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
@@ -48,6 +55,23 @@ function taskRoot(variant) {
   return dir;
 }
 
+// The floor: the least an OpenTelemetry tracer must do (bench/fixtures/floor-tracer.cjs), bundled
+// like the layer and started by an exec wrapper like the layer's.
+const floorDir = path.join(opt, 'floor');
+await esbuild.build({
+  entryPoints: [path.join(here, 'fixtures', 'floor-tracer.cjs')],
+  outfile: path.join(floorDir, 'floor-tracer.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  logLevel: 'warning',
+});
+fs.writeFileSync(path.join(floorDir, 'wrapper'), `#!/bin/bash\nexport NODE_OPTIONS="\${NODE_OPTIONS:+\$NODE_OPTIONS }--require ${floorDir}/floor-tracer.js"\nexec "$@"\n`, {
+  mode: 0o755,
+});
+
 const CONFIGS = {
   untraced: () => ({}),
   'this layer': () => ({ execWrapper: path.join(opt, 'otel-xray-datadog-handler'), env: { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl } }),
@@ -65,6 +89,9 @@ const CONFIGS = {
       DD_API_KEY: '0123456789abcdef0123456789abcdef',
     },
   }),
+  // CommonJS handlers only.
+  'floor (the least a tracer does, reference)': (handler, variant) =>
+    variant === 'esm' ? null : { execWrapper: path.join(floorDir, 'wrapper'), env: { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl } },
   'OTel auto-instrumentations register': () => ({
     env: {
       NODE_OPTIONS: `--require ${path.join(repo, 'node_modules', '@opentelemetry', 'auto-instrumentations-node', 'build', 'src', 'register.js')}`,
@@ -109,20 +136,25 @@ async function sample(nodeMajor, ricMajor, root, handler, config) {
   }
 }
 
+const configs = Object.entries(CONFIGS).filter(([name]) => name === 'untraced' || !CONFIG_WORDS || CONFIG_WORDS.some((word) => name.startsWith(word)));
 const rows = [];
 for (const [nodeMajor, ricMajor] of [
   [22, 3],
   [24, 4],
-]) {
+].filter(([nodeMajor]) => !RUNTIMES || RUNTIMES.includes(String(nodeMajor)))) {
   prepareRuntime(nodeMajor, ricMajor);
-  for (const variant of ['bare', 'sdk', 'esm']) {
+  for (const variant of ['bare', 'sdk', 'esm'].filter((v) => !VARIANTS || VARIANTS.includes(v))) {
     const root = taskRoot(variant);
-    const samples = Object.fromEntries(Object.keys(CONFIGS).map((name) => [name, []]));
+    const samples = Object.fromEntries(configs.map(([name]) => [name, []]));
     for (let s = 0; s < SAMPLES; s++)
-      for (const [name, make] of Object.entries(CONFIGS)) samples[name].push(await sample(nodeMajor, ricMajor, root, 'index.handler', make('index.handler')));
+      for (const [name, make] of configs) {
+        const config = make('index.handler', variant);
+        if (config !== null) samples[name].push(await sample(nodeMajor, ricMajor, root, 'index.handler', config));
+      }
     fs.rmSync(root, { recursive: true, force: true });
     const base = samples.untraced;
     for (const [name, list] of Object.entries(samples)) {
+      if (list.length === 0) continue;
       const warm = list.flatMap((x) => x.warm);
       const baseWarm = base.flatMap((x) => x.warm);
       rows.push({
@@ -153,15 +185,17 @@ for (const r of rows.filter(ours)) {
   const dd = rows.find((x) => x.runtime === r.runtime && x.handler === r.handler && x.config.startsWith('Datadog'));
   const otel = rows.find((x) => x.runtime === r.runtime && x.handler === r.handler && x.config.startsWith('OTel'));
   targets[`${key}: cold start added <= 0.25x untraced`] = { value: r.coldAddedRatio, met: r.coldAddedRatio <= 0.25 };
-  targets[`${key}: >= 5x less than Datadog's library`] = { value: round(dd.coldAddedMs / Math.max(r.coldAddedMs, 0.1)), met: dd.coldAddedMs >= 5 * r.coldAddedMs };
-  targets[`${key}: >= 10x less than the OTel register`] = { value: round(otel.coldAddedMs / Math.max(r.coldAddedMs, 0.1)), met: otel.coldAddedMs >= 10 * r.coldAddedMs };
+  if (dd) targets[`${key}: >= 5x less than Datadog's library`] = { value: round(dd.coldAddedMs / Math.max(r.coldAddedMs, 0.1)), met: dd.coldAddedMs >= 5 * r.coldAddedMs };
+  if (otel) targets[`${key}: >= 10x less than the OTel register`] = { value: round(otel.coldAddedMs / Math.max(r.coldAddedMs, 0.1)), met: otel.coldAddedMs >= 10 * r.coldAddedMs };
   targets[`${key}: warm p50 added <= 1 ms`] = { value: r.warmP50AddedMs, met: r.warmP50AddedMs <= 1 };
   targets[`${key}: warm p99 added <= 3 ms`] = { value: r.warmP99AddedMs, met: r.warmP99AddedMs <= 3 };
   targets[`${key}: first invocation adds no more than a warm one (within 1 ms)`] = { value: r.firstAddedMs, met: r.firstAddedMs <= r.warmP50AddedMs + 1 };
 }
 const result = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, samples: SAMPLES, warm: WARM, rows, targets };
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-fs.writeFileSync(path.join(here, 'results', 'lambda-cost.json'), `${JSON.stringify(result, null, 2)}\n`);
+// A partial run (BENCH_NODE, BENCH_HANDLERS, BENCH_CONFIGS) does not replace the whole run's record.
+const partial = RUNTIMES || VARIANTS || CONFIG_WORDS;
+fs.writeFileSync(path.join(here, 'results', partial ? 'lambda-cost.partial.tmp.json' : 'lambda-cost.json'), `${JSON.stringify(result, null, 2)}\n`);
 console.table(
   rows.map(({ runtime, handler, config, initMs, firstInvokeMs, firstAddedMs, coldAddedMs, coldAddedRatio, warmP50AddedMs, warmP99AddedMs }) => ({
     runtime,
