@@ -27,6 +27,9 @@ const common = {
   mainFields: ['module', 'main'],
   alias: { debug: path.join(repo, 'layer', 'debug-off.js') },
   define: { OTEL_XRAY_DD_LAYER_CHUNKS: 'true' },
+  // The global `performance` of every bundle, ours and the packages', is the process clock
+  // (src/loading/process-clock.ts): Node's own loads nine internal modules at first use.
+  inject: [path.join(repo, 'src', 'loading', 'process-clock.ts')],
   logLevel: 'warning',
 };
 

@@ -7,7 +7,6 @@
  * nested as the modules required each other (a short load's slow children
  * move up to its nearest drawn ancestor).
  */
-import { performance } from 'node:perf_hooks';
 import { trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { LoadRecord } from '../loading/cold-start-recorder';
 

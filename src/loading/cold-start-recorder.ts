@@ -6,7 +6,6 @@
  * Off, nothing of this runs. Recording stops at the first invocation; the
  * records are bounded.
  */
-import { performance } from 'node:perf_hooks';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Module._load is reached through require('node:module') */
 
