@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundlePreload } from './bundle.mjs';
-import { bootstrapHeapFlags, bootstrapNodeArgs } from './lib/lambda-bootstrap.mjs';
+import { BOOTSTRAP_V8_FLAGS, bootstrapHeapFlags } from './lib/lambda-bootstrap.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(repo, 'build', 'layer');
@@ -46,7 +46,6 @@ copyPackage('import-in-the-middle');
 // without it were rejected in every sandbox, which compiled start.js, ~6 ms, and each chunk it
 // loaded from scratch), and, for V8 before 13 (Node 20, 22), which hashes the heap sizes too,
 // start.js's once more per common memory size under that size's heap flags.
-const LAMBDA_V8_FLAGS = bootstrapNodeArgs(0).filter((arg) => arg === '--expose-gc');
 const COMMON_MEMORY_SIZES_MB = [128, 256, 512, 1024, 1536, 2048, 3008];
 const cacheScript = path.join(repo, 'scripts', 'layer-code-cache.cjs');
 const caches = [];
@@ -62,8 +61,8 @@ for (const major of [20, 22, 24]) {
             .at(-1);
     const run = (flags, ...args) =>
       execFileSync(node, [...flags, cacheScript, path.join(pkgDir, 'start.js'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } }).trim();
-    caches.push(run(LAMBDA_V8_FLAGS));
-    const perSize = COMMON_MEMORY_SIZES_MB.map((mb) => run([...LAMBDA_V8_FLAGS, ...bootstrapHeapFlags(mb)], '--heap-variant')).filter(Boolean);
+    caches.push(run(BOOTSTRAP_V8_FLAGS));
+    const perSize = COMMON_MEMORY_SIZES_MB.map((mb) => run([...BOOTSTRAP_V8_FLAGS, ...bootstrapHeapFlags(mb)], '--heap-variant')).filter(Boolean);
     if (perSize.length > 0) caches.push(`start.js for ${perSize.length} memory sizes (${COMMON_MEMORY_SIZES_MB.join(', ')} MB)`);
   } catch {
     // no code cache for this line

@@ -6,9 +6,12 @@
 // (scripts/build-layer.mjs); the sandboxes of the tests and benchmarks start Node the same way
 // (harness/lambda-sandbox.mjs).
 
+/** The V8 flags among them that every sandbox gets, whatever its memory size. */
+export const BOOTSTRAP_V8_FLAGS = ['--expose-gc'];
+
 /** The Node arguments the bootstrap passes for a function of `memorySize` MB. */
 export function bootstrapNodeArgs(memorySize, nodeOptions = '') {
-  const args = ['--expose-gc', '--max-http-header-size', '81920'];
+  const args = [...BOOTSTRAP_V8_FLAGS, '--max-http-header-size', '81920'];
   if (!/max[-_](semi|old)[-_]space[-_]size/.test(nodeOptions)) args.push(...bootstrapHeapFlags(memorySize));
   return args;
 }

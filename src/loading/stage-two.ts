@@ -1,8 +1,8 @@
 /**
  * Loads stage 2 (start.js, the SDK bundle) and, in the layer, the
  * instrumentation chunks. In the Lambda layer, a V8 code cache built for the
- * Node version at layer build time (`<file>.v8-<V8 version>.cache`,
- * scripts/build-layer.mjs) lets V8 skip compiling the bundle, and the
+ * Node version (and, before V8 13, the heap sizes) at layer build time
+ * (cacheFileFor, scripts/build-layer.mjs) lets V8 skip compiling the bundle, and the
  * functions a cold start calls (start.js's cache is written after a rehearsal
  * of one; a chunk's after its evaluation), in a new sandbox, whose /tmp holds
  * no compile cache yet. V8 checks the cache against its own version and the source, and
