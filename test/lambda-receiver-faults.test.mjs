@@ -162,6 +162,8 @@ for (const [nodeMajor, ricMajor] of combos) {
           .sort(),
         'the newest two were kept',
       );
+      // The line follows the receiver's answer, which reaches the sandbox after the receiver has the spans.
+      await waitUntil(() => warnings(sb).some((l) => l.includes('recovered after')), { timeoutMs: 5_000, what: 'the recovery line', seen: () => sb.output().stderr });
       assert.match(warnings(sb).at(-1), /recovered after \d+ s; 2 held span\(s\) are being sent, 3 span\(s\) were lost while it failed \(dropped by the bound of 2\)/);
     });
   });
