@@ -3,7 +3,7 @@
 //   <dir>/preload.js                     stage 1: configuration and load triggers only
 //   <dir>/start.js                       stage 2: SDK, exporter, propagation, Lambda glue (loaded at first use)
 //   <dir>/instrumentations/<name>.js     one chunk per instrumentation package, loaded when its library is
-// Chunks take @opentelemetry/api and @opentelemetry/instrumentation from start.js (one copy of
+// Chunks take @opentelemetry/api, /instrumentation and /core from start.js (one copy of
 // each): their banner puts the shared modules in front of the chunk's own require.
 // Usage: node scripts/bundle.mjs <dir>   (npm run build bundles into dist/, over tsc's files)
 import fs from 'node:fs';
@@ -83,13 +83,15 @@ const deferredImportHooks = {
 // twice: the first build lists its files; the second gets a semantic-conventions module holding
 // only the names those files mention (a superset of what they read).
 const SEMCONV = /[\\/]@opentelemetry[\\/]semantic-conventions[\\/]dist[\\/]index\.cjs$/;
+// The package's own files list every name; the names a chunk uses come from the other files only.
+const SEMCONV_PACKAGE = /[\\/]@opentelemetry[\\/]semantic-conventions[\\/]/;
 const IDENTIFIER = /[A-Za-z_$][\w$]*/g;
 
 async function buildChunk(options) {
   const { metafile } = await build({ ...options, write: false, metafile: true });
   const mentioned = new Set();
   for (const file of Object.keys(metafile.inputs)) {
-    if (SEMCONV.test(file) || !fs.existsSync(file)) continue;
+    if (SEMCONV_PACKAGE.test(file) || !fs.existsSync(file)) continue;
     for (const [name] of fs.readFileSync(file, 'utf8').matchAll(IDENTIFIER)) mentioned.add(name);
   }
   const onlyMentioned = {
@@ -128,7 +130,7 @@ export async function bundlePreload(dir) {
 
   const { INSTRUMENTATION_CATALOG } = (await import(pathToFileURL(path.join(repo, 'dist', 'loading', 'instrumentation-catalog.js')).href)).default;
   const { SHARED_MODULES_KEY, chunkName } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentations', 'package-loader.js')).href)).default;
-  const shared = ['@opentelemetry/api', '@opentelemetry/instrumentation'];
+  const shared = ['@opentelemetry/api', '@opentelemetry/instrumentation', '@opentelemetry/core'];
   const banner =
     `var require = ((own) => { const shared = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES_KEY.description)})] || {}; ` +
     'return Object.assign((id) => (Object.prototype.hasOwnProperty.call(shared, id) ? shared[id] : own(id)), own); })(require);';

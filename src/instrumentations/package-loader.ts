@@ -2,9 +2,9 @@
  * Loads an instrumentation package when its trigger fires. From npm it is a
  * plain require. In the Lambda layer every instrumentation is its own bundled
  * chunk beside the preload (the preload never parses the ones a function
- * does not use); chunks take @opentelemetry/api and
- * @opentelemetry/instrumentation from the preload bundle, so there is one
- * copy of each (one require hook, one import hook, one global API).
+ * does not use); chunks take @opentelemetry/api, @opentelemetry/instrumentation
+ * and @opentelemetry/core from the preload bundle, so there is one copy of
+ * each (one require hook, one import hook, one global API).
  */
 import { join } from 'node:path';
 import { loadWithCodeCache } from '../loading/stage-two';
@@ -23,6 +23,7 @@ export function loadInstrumentationPackage(pkg: string): Record<string, unknown>
     shared[SHARED_MODULES_KEY] ??= {
       '@opentelemetry/api': require('@opentelemetry/api'),
       '@opentelemetry/instrumentation': require('@opentelemetry/instrumentation'),
+      '@opentelemetry/core': require('@opentelemetry/core'),
     };
     return loadWithCodeCache(join(__dirname, 'instrumentations', `${chunkName(pkg)}.js`)) as Record<string, unknown>;
   }
