@@ -12,6 +12,7 @@
  * what they mean to the stock exporter.
  */
 import type * as http from 'node:http';
+import type * as net from 'node:net';
 import { readFileSync } from 'node:fs';
 import type * as zlib from 'node:zlib';
 import { context } from '@opentelemetry/api';
@@ -20,6 +21,7 @@ import { convertLegacyHttpOptions } from '@opentelemetry/otlp-exporter-base/node
 import type { OtlpProtocol } from '../config/resolved-config';
 import { log } from '../config/diagnostics';
 import { DISTRIBUTION_NAME, DISTRIBUTION_VERSION } from '../version';
+import { PlainHttpPoster, writableHeaders, type PostOutcome } from './plain-http-post';
 
 /** Why a request failed, as far as what to do about it goes. */
 export type FailureKind =
@@ -68,10 +70,35 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * anyway. `request` is kept as it is now, before any instrumentation wraps it.
  */
 function httpModule(scheme: string): typeof http {
-  const name = scheme === 'https:' ? 'node:https' : 'node:http';
+  return builtin(scheme === 'https:' ? 'node:https' : 'node:http') as typeof http;
+}
+
+function builtin(name: string): unknown {
   const getBuiltin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node < 20.16 has no getBuiltinModule
-  return (typeof getBuiltin === 'function' ? getBuiltin(name) : require(name)) as typeof http;
+  return typeof getBuiltin === 'function' ? getBuiltin(name) : require(name);
+}
+
+/**
+ * Plain-http receivers (the Datadog Lambda Extension, a collector) get our own
+ * POST over kept-alive sockets (plain-http-post.ts); https, and a Node told to
+ * use a proxy from the environment, get node:http's client.
+ */
+function plainPoster(target: URL): PlainHttpPoster | undefined {
+  if (target.protocol !== 'http:' || process.env.NODE_USE_ENV_PROXY) return undefined;
+  const { connect } = builtin('node:net') as typeof net;
+  return new PlainHttpPoster({ host: target.hostname, port: Number(target.port || 80), path: `${target.pathname}${target.search}` }, (port, host) => connect(port, host));
+}
+
+function outcomeOf(posted: PostOutcome, started: number, timeoutMs: number): SendOutcome & { reused?: boolean } {
+  const ms = Date.now() - started;
+  if ('status' in posted) {
+    if (posted.status >= 200 && posted.status < 300) return { ok: true, ms };
+    return { ok: false, ms, kind: RETRYABLE_STATUS.has(posted.status) ? 'unavailable' : 'rejected', detail: `HTTP ${posted.status}` };
+  }
+  if ('timeout' in posted) return { ok: false, ms, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
+  const kind: FailureKind = UNREACHABLE.has(posted.error) || posted.error === 'socket hang up' ? 'unreachable' : 'rejected';
+  return { ok: false, ms, kind, detail: posted.error, reused: posted.reused };
 }
 
 /** PEM files for an https receiver (OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY). */
@@ -123,6 +150,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
   // Taken now, before an instrumentation built later (the application's first
   // require of http) wraps it: read after an await, it could be the wrapped one.
   const request = httpModule(target.protocol).request;
+  const poster = plainPoster(target);
   let transport: { agent: http.Agent; request: typeof http.request } | undefined;
   const load = async (): Promise<{ agent: http.Agent; request: typeof http.request }> => {
     if (transport === undefined) {
@@ -133,7 +161,6 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
   };
 
   const attempt = async (body: Uint8Array, background: boolean, started: number, onWritten: () => void): Promise<SendOutcome & { reused?: boolean }> => {
-    const { agent, request } = await load();
     const headers: Record<string, string> = { ...(await options.headers()) };
     let payload: Uint8Array = body;
     if (options.compression === 'gzip') {
@@ -142,6 +169,11 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
     }
     headers['Content-Length'] = String(payload.byteLength);
     headers['User-Agent'] = options.userAgent ?? DISTRIBUTION_NAME;
+    if (poster !== undefined && writableHeaders(headers)) {
+      const posted = await poster.post({ headers, body: payload, timeoutMs: options.timeoutMillis, background, onWritten, maxResponseBytes: MAX_RESPONSE_BYTES });
+      return outcomeOf(posted, started, options.timeoutMillis);
+    }
+    const { agent, request } = await load();
     return new Promise((resolve) => {
       let done = false;
       const finish = (outcome: SendOutcome & { reused?: boolean }): void => {
@@ -206,7 +238,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
     },
     async warmUp(probe) {
       try {
-        await load();
+        if (poster === undefined) await load();
         await options.headers();
         if (options.compression === 'gzip') gzip();
         // Its outcome is not the receiver's health: the first flush reports that.
@@ -217,6 +249,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
     },
     close() {
       for (const agent of agents) agent.destroy();
+      poster?.close();
     },
   };
 }

@@ -252,7 +252,7 @@ const freePort = async () => {
   return port;
 };
 
-test('transport: the export request is made with http.request as it was when the transport was made, and with tracing suppressed', async (t) => {
+test('transport: a plain-http export never reaches http.request, which an http instrumentation may have wrapped', async (t) => {
   const seen = [];
   const server = http.createServer((req, res) => {
     req.resume();
@@ -260,6 +260,31 @@ test('transport: the export request is made with http.request as it was when the
   });
   const served = await listen(server);
   t.after(() => server.close());
+  const original = http.request;
+  http.request = function (...args) {
+    seen.push('wrapped');
+    return original.apply(this, args);
+  };
+  const transport = createOtlpTransport(`http://127.0.0.1:${served}/v1/traces`, 'http/protobuf');
+  try {
+    assert.equal((await transport.send(new Uint8Array([1]), false)).ok, true);
+    assert.deepEqual(seen, []);
+  } finally {
+    http.request = original;
+    transport.close();
+  }
+});
+
+test("transport: through node:http's client (https, or NODE_USE_ENV_PROXY), the request is http.request as it was when the transport was made, and made with tracing suppressed", async (t) => {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200).end());
+  });
+  const served = await listen(server);
+  t.after(() => server.close());
+  process.env.NODE_USE_ENV_PROXY = '1';
+  t.after(() => delete process.env.NODE_USE_ENV_PROXY);
   const transport = createOtlpTransport(`http://127.0.0.1:${served}/v1/traces`, 'http/protobuf');
   // What an http instrumentation built afterwards does to the module's export.
   const original = http.request;
