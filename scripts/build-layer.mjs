@@ -1,6 +1,6 @@
 // npm run build:layer -> build/otel-xray-datadog-layer.zip, laid out as Lambda extracts layers into /opt:
 //   /opt/otel-xray-datadog-handler                  exec wrapper (AWS_LAMBDA_EXEC_WRAPPER)
-//   /opt/otel-xray-datadog/register.js              the preload (--require target)
+//   /opt/otel-xray-datadog/register.js              the preload (--require target), loading preload.js through its code cache
 //   /opt/otel-xray-datadog/preload.js, start.js, instrumentations/<name>.js   the bundles of scripts/bundle.mjs
 //   /opt/otel-xray-datadog/start.js.v8-<V8 version>.cache   V8 code caches of start.js, one per Node line
 //   /opt/otel-xray-datadog/node_modules/import-in-the-middle (+ deps)
@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 import { bundlePreload } from './bundle.mjs';
 import { BOOTSTRAP_V8_FLAGS, bootstrapHeapFlags } from './lib/lambda-bootstrap.mjs';
 
@@ -22,8 +23,17 @@ fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(pkgDir, { recursive: true });
 
 const { inputs, chunks } = await bundlePreload(pkgDir);
-// The exec wrapper's --require target, as the npm package has it: it calls preload.js.
-fs.copyFileSync(path.join(repo, 'dist', 'register.js'), path.join(pkgDir, 'register.js'));
+// The exec wrapper's --require target: the npm package's register, reading preload.js through its code cache.
+await esbuild.build({
+  entryPoints: [path.join(repo, 'src', 'layer-register.ts')],
+  outfile: path.join(pkgDir, 'register.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  logLevel: 'warning',
+});
 fs.copyFileSync(path.join(repo, 'layer', 'otel-xray-datadog-handler'), path.join(out, 'otel-xray-datadog-handler'));
 fs.chmodSync(path.join(out, 'otel-xray-datadog-handler'), 0o755);
 

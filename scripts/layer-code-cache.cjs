@@ -1,14 +1,15 @@
 // Run by each Node line's binary at layer build time (scripts/build-layer.mjs): compiles start.js
-// as require() would and writes V8's code cache beside it as start.js.v8-<V8 version>.cache
-// (src/loading/stage-two.ts), then the same for each instrumentation chunk. Before writing
-// start.js's, the script runs what a cold start runs: tracing started in Lambda mode and one
-// invocation of a trivial handler, flushed to a receiver in this process. V8 compiles most
-// functions only when first called; the cache then holds those of the init and the first
-// invocation too, which a new sandbox would otherwise compile itself.
+// and preload.js as require() would and writes V8's code cache beside each as
+// <file>.v8-<V8 version>.cache (src/loading/stage-two.ts), then the same for each instrumentation
+// chunk. Before writing them, the script runs what a cold start runs: the preload's start in
+// Lambda mode (which takes this start.js) and one invocation of a trivial handler, flushed to a
+// receiver in this process. V8 compiles most functions only when first called; the caches then
+// hold those of the init and the first invocation too, which a new sandbox would otherwise
+// compile itself.
 // With --heap-variant (scripts/build-layer.mjs, once per common memory size, under the bootstrap's
-// heap sizes for it): start.js's cache and the AWS SDK chunk's (the instrumentation most functions
-// load), and only where V8 hashes the heap sizes into its flags (src/loading/stage-two.ts
-// heapFlagsKey); the files are named by them.
+// heap sizes for it): the caches of start.js, preload.js and the AWS SDK chunk (the instrumentation
+// most functions load), and only where V8 hashes the heap sizes into its flags
+// (src/loading/stage-two.ts heapFlagsKey); the files are named by them.
 'use strict';
 const fs = require('node:fs');
 const http = require('node:http');
@@ -37,7 +38,9 @@ const heapVariant = process.argv.includes('--heap-variant');
 // The one naming of cache files, from the built stage-two loader that reads them.
 const { cacheFileFor, heapFlagsKey } = require(path.join(__dirname, '..', 'dist', 'loading', 'stage-two.js'));
 if (heapVariant && heapFlagsKey() === '') process.exit(0);
-const { compiled: script, loaded: mod } = runAsModule(file, { cache: true });
+const { compiled: script } = runAsModule(file, { cache: true });
+const preloadFile = path.join(path.dirname(file), 'preload.js');
+const { compiled: preloadScript, loaded: preload } = runAsModule(preloadFile, { cache: true });
 
 async function coldStart() {
   const receiver = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
@@ -54,7 +57,7 @@ async function coldStart() {
       _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.address().port}`,
     });
-    mod.exports.startWith(undefined, 'never');
+    preload.exports.startFromPreload('lambda');
     const { handler } = require(path.join(taskRoot, 'index.js'));
     const deadline = Date.now() + 3000;
     await handler(
@@ -102,7 +105,8 @@ coldStart()
   .finally(() => {
     const out = cacheFileFor(file);
     fs.writeFileSync(out, script.createCachedData());
+    fs.writeFileSync(cacheFileFor(preloadFile), preloadScript.createCachedData());
     const chunks = chunkCaches(heapVariant ? HEAP_VARIANT_CHUNKS : undefined);
-    console.log(`${path.basename(out)} (${process.version}; and ${chunks.length} instrumentation chunks')`);
+    console.log(`${path.basename(out)} (${process.version}; and preload.js's and ${chunks.length} instrumentation chunks')`);
     process.exit(0);
   });

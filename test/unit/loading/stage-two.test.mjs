@@ -15,6 +15,8 @@ const require = createRequire(import.meta.url);
 function stage(source) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stage-two-'));
   fs.writeFileSync(path.join(dir, 'start.js'), source);
+  // The layer's cache script starts tracing as the preload does, through preload.js.
+  fs.writeFileSync(path.join(dir, 'preload.js'), "exports.startFromPreload = (mode) => require('./start.js').startWith(undefined, mode);");
   return dir;
 }
 const SOURCE =
@@ -27,8 +29,9 @@ test('with the shipped cache: the module runs once, as require() would have it (
   fs.writeFileSync(chunk, 'globalThis.__chunkRuns = (globalThis.__chunkRuns ?? 0) + 1; exports.Instrumentation = class {};');
   try {
     const out = execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'layer-code-cache.cjs'), path.join(dir, 'start.js')], { encoding: 'utf8' });
-    assert.match(out, /^start\.js\.v8-.+\.cache \(v\d+[^;]*; and 1 instrumentation chunks'\)/);
+    assert.match(out, /^start\.js\.v8-.+\.cache \(v\d+[^;]*; and preload\.js's and 1 instrumentation chunks'\)/);
     assert.equal(fs.existsSync(cacheFileFor(chunk)), true);
+    assert.equal(fs.existsSync(cacheFileFor(path.join(dir, 'preload.js'))), true);
     globalThis.__chunkRuns = 0;
     const loaded = loadWithCodeCache(chunk);
     assert.equal(typeof loaded.Instrumentation, 'function');
