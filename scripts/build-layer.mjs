@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
-import { bundlePreload } from './bundle.mjs';
+import { bundleLayerRegister, bundlePreload } from './bundle.mjs';
 import { BOOTSTRAP_V8_FLAGS, bootstrapHeapFlags } from './lib/lambda-bootstrap.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,16 +23,7 @@ fs.mkdirSync(pkgDir, { recursive: true });
 
 const { inputs, chunks } = await bundlePreload(pkgDir);
 // The exec wrapper's --require target: the npm package's register, reading preload.js through its code cache.
-await esbuild.build({
-  entryPoints: [path.join(repo, 'src', 'layer-register.ts')],
-  outfile: path.join(pkgDir, 'register.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  minify: true,
-  logLevel: 'warning',
-});
+await bundleLayerRegister(pkgDir);
 fs.copyFileSync(path.join(repo, 'layer', 'otel-xray-datadog-handler'), path.join(out, 'otel-xray-datadog-handler'));
 fs.chmodSync(path.join(out, 'otel-xray-datadog-handler'), 0o755);
 

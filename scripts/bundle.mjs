@@ -157,6 +157,11 @@ export async function bundlePreload(dir) {
   return { inputs: Object.keys(stage1.metafile.inputs).length + Object.keys(stage2.metafile.inputs).length, chunks: packages.length };
 }
 
+/** The Lambda layer's --require target (src/layer-register.ts), which reads preload.js through its code cache. */
+export async function bundleLayerRegister(dir) {
+  await build({ ...common, entryPoints: [path.join(repo, 'src', 'layer-register.ts')], outfile: path.join(dir, 'register.js') });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = path.resolve(process.argv[2] ?? path.join(repo, 'dist'));
   const { inputs, chunks } = await bundlePreload(dir);

@@ -252,14 +252,19 @@ const freePort = async () => {
   return port;
 };
 
-test('transport: a plain-http export never reaches http.request, which an http instrumentation may have wrapped', async (t) => {
-  const seen = [];
+/** A receiver that answers 200 to every request, closed after the test; resolves with its port. */
+async function answering200(t) {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200).end());
   });
-  const served = await listen(server);
   t.after(() => server.close());
+  return listen(server);
+}
+
+test('transport: a plain-http export never reaches http.request, which an http instrumentation may have wrapped', async (t) => {
+  const seen = [];
+  const served = await answering200(t);
   const original = http.request;
   http.request = function (...args) {
     seen.push('wrapped');
@@ -277,12 +282,7 @@ test('transport: a plain-http export never reaches http.request, which an http i
 
 test("transport: through node:http's client (https, or NODE_USE_ENV_PROXY), the request is http.request as it was when the transport was made, and made with tracing suppressed", async (t) => {
   const seen = [];
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200).end());
-  });
-  const served = await listen(server);
-  t.after(() => server.close());
+  const served = await answering200(t);
   process.env.NODE_USE_ENV_PROXY = '1';
   t.after(() => delete process.env.NODE_USE_ENV_PROXY);
   const transport = createOtlpTransport(`http://127.0.0.1:${served}/v1/traces`, 'http/protobuf');
