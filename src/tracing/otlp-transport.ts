@@ -90,15 +90,29 @@ function plainPoster(target: URL): PlainHttpPoster | undefined {
   return new PlainHttpPoster({ host: target.hostname, port: Number(target.port || 80), path: `${target.pathname}${target.search}` }, (port, host) => connect(port, host));
 }
 
-function outcomeOf(posted: PostOutcome, started: number, timeoutMs: number): SendOutcome & { reused?: boolean } {
+type Attempted = SendOutcome & { reused?: boolean };
+
+/** What an answer's status means, through either client. */
+function answered(status: number, started: number): Attempted {
   const ms = Date.now() - started;
-  if ('status' in posted) {
-    if (posted.status >= 200 && posted.status < 300) return { ok: true, ms };
-    return { ok: false, ms, kind: RETRYABLE_STATUS.has(posted.status) ? 'unavailable' : 'rejected', detail: `HTTP ${posted.status}` };
-  }
-  if ('timeout' in posted) return { ok: false, ms, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
-  const kind: FailureKind = UNREACHABLE.has(posted.error) || posted.error === 'socket hang up' ? 'unreachable' : 'rejected';
-  return { ok: false, ms, kind, detail: posted.error, reused: posted.reused };
+  if (status >= 200 && status < 300) return { ok: true, ms };
+  return { ok: false, ms, kind: RETRYABLE_STATUS.has(status) ? 'unavailable' : 'rejected', detail: `HTTP ${status}` };
+}
+
+function timedOut(started: number, timeoutMs: number): Attempted {
+  return { ok: false, ms: Date.now() - started, kind: 'timeout', detail: `no answer within ${timeoutMs} ms` };
+}
+
+/** A connection that failed before an answer: Node's error code, else its message. */
+function failed(started: number, code: string | undefined, message: string, reused: boolean | undefined): Attempted {
+  const kind: FailureKind = (code !== undefined && UNREACHABLE.has(code)) || message === 'socket hang up' ? 'unreachable' : 'rejected';
+  return { ok: false, ms: Date.now() - started, kind, detail: code ?? message, reused };
+}
+
+function outcomeOf(posted: PostOutcome, started: number, timeoutMs: number): Attempted {
+  if ('status' in posted) return answered(posted.status, started);
+  if ('timeout' in posted) return timedOut(started, timeoutMs);
+  return failed(started, posted.code, posted.message, posted.reused);
 }
 
 /** PEM files for an https receiver (OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_CERTIFICATE, _CLIENT_KEY). */
@@ -160,7 +174,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
     return transport;
   };
 
-  const attempt = async (body: Uint8Array, background: boolean, started: number, onWritten: () => void): Promise<SendOutcome & { reused?: boolean }> => {
+  const attempt = async (body: Uint8Array, background: boolean, started: number, onWritten: () => void): Promise<Attempted> => {
     const headers: Record<string, string> = { ...(await options.headers()) };
     let payload: Uint8Array = body;
     if (options.compression === 'gzip') {
@@ -176,7 +190,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
     const { agent, request } = await load();
     return new Promise((resolve) => {
       let done = false;
-      const finish = (outcome: SendOutcome & { reused?: boolean }): void => {
+      const finish = (outcome: Attempted): void => {
         if (done) return;
         done = true;
         onWritten();
@@ -190,12 +204,7 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
             read += chunk.length;
             if (read > MAX_RESPONSE_BYTES) res.destroy();
           });
-          const status = res.statusCode ?? 0;
-          const settle = (): void => {
-            const ms = Date.now() - started;
-            if (status >= 200 && status < 300) finish({ ok: true, ms });
-            else finish({ ok: false, ms, kind: RETRYABLE_STATUS.has(status) ? 'unavailable' : 'rejected', detail: `HTTP ${status}` });
-          };
+          const settle = (): void => finish(answered(res.statusCode ?? 0, started));
           res.on('end', settle);
           res.on('close', settle);
           res.on('error', settle);
@@ -205,12 +214,10 @@ export function createOtlpTransport(url: string, protocol: OtlpProtocol, tls: Tl
       req.on('finish', onWritten);
       req.setTimeout(options.timeoutMillis, () => {
         req.destroy();
-        finish({ ok: false, ms: Date.now() - started, kind: 'timeout', detail: `no answer within ${options.timeoutMillis} ms` });
+        finish(timedOut(started, options.timeoutMillis));
       });
       req.on('error', (error: Error & { code?: unknown }) => {
-        const code = typeof error.code === 'string' ? error.code : undefined;
-        const kind: FailureKind = (code !== undefined && UNREACHABLE.has(code)) || error.message === 'socket hang up' ? 'unreachable' : 'rejected';
-        finish({ ok: false, ms: Date.now() - started, kind, detail: code ?? error.message, reused: req.reusedSocket });
+        finish(failed(started, typeof error.code === 'string' ? error.code : undefined, error.message, req.reusedSocket));
       });
       req.end(payload);
     });

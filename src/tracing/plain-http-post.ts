@@ -21,8 +21,8 @@ export interface PostTarget {
 
 export type PostOutcome =
   | { status: number }
-  /** The connection failed (Node's code; ECONNRESET when it closed before an answer, as node:http says); `reused`: on a kept-alive socket. */
-  | { error: string; reused: boolean }
+  /** The connection failed (Node's error code and message; closed before an answer, as node:http says it); `reused`: on a kept-alive socket. */
+  | { code?: string; message: string; reused: boolean }
   | { timeout: true };
 
 export interface PostOptions {
@@ -37,9 +37,10 @@ export interface PostOptions {
   maxResponseBytes: number;
 }
 
-// RFC 9110 token characters; a value may not hold CR, LF or NUL.
+// What node:http accepts: RFC 9110 token characters in a name; tab, visible characters, space and
+// obs-text in a value (no CR, LF, NUL or other control characters).
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[^\r\n\0]*$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Whether these headers can be written as they are (node:http refuses the others, and reports why). */
 export function writableHeaders(headers: Readonly<Record<string, string>>): boolean {
@@ -90,14 +91,13 @@ export class PlainHttpPoster {
       const onData = (chunk: Buffer): void => {
         const result = reader.push(chunk);
         if (result === 'more') return;
-        if (result === 'bad') done({ error: 'the answer is not HTTP/1.1', reused: false }, false);
+        if (result === 'bad') done({ message: 'the answer is not HTTP/1.1', reused: false }, false);
         else done({ status: result.status }, result.keepAlive);
       };
-      const onError = (error: Error & { code?: unknown }): void => done({ error: typeof error.code === 'string' ? error.code : error.message, reused }, false);
+      const onError = (error: Error & { code?: unknown }): void => done({ code: typeof error.code === 'string' ? error.code : undefined, message: error.message, reused }, false);
       const onClose = (): void => {
         const answered = reader.closed();
-        // node:http's "socket hang up" carries this code too.
-        done(answered !== undefined ? { status: answered } : { error: 'ECONNRESET', reused }, false);
+        done(answered !== undefined ? { status: answered } : { code: 'ECONNRESET', message: 'socket hang up', reused }, false);
       };
       const onTimeout = (): void => done({ timeout: true }, false);
       socket.on('data', onData);

@@ -52,6 +52,9 @@ test('responses are read to their end whatever the packet boundaries', () => {
 test('headers node:http would refuse are not written by hand', () => {
   assert.equal(writableHeaders({ 'Content-Type': 'application/x-protobuf', 'x-api-key': 'a b;c=d' }), true);
   assert.equal(writableHeaders({ 'x-api-key': 'a\r\nInjected: 1' }), false);
+  assert.equal(writableHeaders({ 'x-api-key': 'a\u0001b' }), false);
+  assert.equal(writableHeaders({ 'x-api-key': 'a\u007fb' }), false);
+  assert.equal(writableHeaders({ 'x-team': 'tab\tand é' }), true);
   assert.equal(writableHeaders({ 'bad name': 'x' }), false);
 });
 
