@@ -77,6 +77,16 @@ const deferredImportHooks = {
   },
 };
 
+// require-in-the-middle, which the instrumentation package builds its require hooks on, is served
+// by src/loading/require-hook.ts: the same Hook contract without a second resolution of every
+// require() (test/unit/loading/require-hook.test.mjs holds it to the package's behaviour).
+const ownRequireHook = {
+  name: 'own-require-hook',
+  setup(b) {
+    b.onResolve({ filter: /^require-in-the-middle$/ }, () => ({ path: path.join(repo, 'src', 'loading', 'require-hook.ts') }));
+  },
+};
+
 // Each instrumentation package requires the stable semantic conventions as one CommonJS object
 // (~650 names), which esbuild cannot trim: every chunk carried all of it, and evaluating it was
 // ~4 ms of the chunk's load (measured on Node 24, instrumentation-aws-sdk). A chunk is built
@@ -124,7 +134,7 @@ export async function bundlePreload(dir) {
     // import-in-the-middle runs its loader hook in another thread and must stay a package;
     // @aws-sdk/client-lambda (function tags) is the one the Lambda runtime provides.
     external: ['import-in-the-middle', '@aws-sdk/client-lambda'],
-    plugins: [sameBuildForDeepImports, deferredImportHooks],
+    plugins: [sameBuildForDeepImports, deferredImportHooks, ownRequireHook],
     metafile: true,
   });
 

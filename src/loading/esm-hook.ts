@@ -54,7 +54,7 @@ export function inThreadHooks(): RegisterHooks | undefined {
 
 /**
  * Our resolve hook in front; import-in-the-middle's own hooks, made at the
- * first import (not require: those are require-in-the-middle's) of an
+ * first import (not require: those are the require hook's) of an
  * included package, answer everything after it.
  */
 function registerInThreadOnDemand(registerHooks: RegisterHooks, include: string[], onLoaded: () => void): void {

@@ -6,9 +6,10 @@
  * loads are never loaded.
  *
  * - CommonJS: one wrapper around Module._load sees every bare require, also
- *   the CommonJS files behind an ES module import. The shared
- *   require-in-the-middle hook checks its registrations after the module has
- *   loaded, so one registered during the load still applies.
+ *   the CommonJS files behind an ES module import. The shared require hook
+ *   (the instrumentation package's, on require-hook.ts) checks its
+ *   registrations after the module has loaded, so one registered during the
+ *   load still applies.
  * - ES modules (when the loader hook is registered): an import-in-the-middle
  *   hook sees each included module; it runs its hooks in a loop that skips
  *   hooks added during the loop, so the ones a trigger adds are replayed.
@@ -77,7 +78,7 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
     }
   };
 
-  // The shared require-in-the-middle hook must exist before the first
+  // The shared require hook must exist before the first
   // trigger: it wraps require(), so a require already under way when it is
   // created is missed. Only the hook is created here; the instrumentation
   // package (and import-in-the-middle with it) loads with the first
@@ -181,7 +182,7 @@ type Require = (this: unknown, id: string) => unknown;
 /**
  * Triggers from Module._load: every bare require, and the CommonJS files
  * behind an ES module import. A built-in whose requires so far did not count
- * (requesterRule) is in require-in-the-middle's cache unpatched, and its next
+ * (requesterRule) is in the require hook's cache unpatched, and its next
  * require is answered from there without reaching Module._load: the first
  * such require that counts is seen from Module.prototype.require, outside
  * that hook, and patches the built-in's one exports object in place.
