@@ -111,7 +111,7 @@ test('onrequire sees the same modules under the same names, and the application 
     assert.deepEqual(actual.builtins, { fs: 'fs', sameWithScheme: true, getBuiltinModule: true, notBuiltin: null });
     assert.deepEqual(actual.reloaded, { patched: 'plain', isNew: true });
     assert.deepEqual(actual.afterUnhook, { patched: null });
-    assert.equal(actual.earlyWasPlain, 'undefined');
+    assert.equal(actual.earlyBeforeHook, 'undefined');
   } finally {
     fs.rmSync(tree, { recursive: true, force: true });
   }
