@@ -21,6 +21,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { RequireInTheMiddleSingleton } from '@opentelemetry/instrumentation/build/src/platform/node/RequireInTheMiddleSingleton';
 import { log } from '../config/diagnostics';
 import { patchBundledModule, patchLoadedBuiltin } from '../instrumentations/bundled-patch';
+import { readPackageVersionsOnce } from '../instrumentations/package-versions';
 import { setBundledModuleHook, type BundledModuleHook } from './bundled-modules';
 import { onFirstMessage, setChannelTrigger, subscriptionsOf } from './channel-triggers';
 import { INSTRUMENTATION_CATALOG, type InstrumentationName } from './instrumentation-catalog';
@@ -68,8 +69,9 @@ export function installOnDemandLoader(options: OnDemandOptions): OnDemandLoader 
   const build = (name: InstrumentationName): void => {
     for (const trigger of INSTRUMENTATION_CATALOG[name].triggers) pending.delete(trigger);
     try {
+      const { InstrumentationBase, registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof InstrumentationApi;
+      readPackageVersionsOnce(InstrumentationBase);
       const instrumentation = options.build(name);
-      const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof InstrumentationApi;
       registerInstrumentations({ instrumentations: [instrumentation], tracerProvider: options.tracerProvider });
       built.set(name, instrumentation);
       loaded.push(name);
