@@ -166,8 +166,10 @@ export function rehearseInvocation(tracing: InvocationTracing, env: Env = proces
     };
     const rehearsal = { ...tracing, coldStartMinMs: undefined, afterFirstInvocation: undefined };
     const invocation = startInvocation(rehearsal, {}, lambdaContext, false, env, true);
+    // Inside the invocation's context, as the handler runs: on Node 22 the context
+    // manager's first run switches on Node's promise hooks, a module load of its own.
     // finish() ends the span at once; its flush finds nothing to send.
-    void invocation.finish();
+    void contextApi.with(invocation.context, () => invocation.finish());
     const span = trace.getSpan(invocation.context);
     if (span !== undefined) tracing.warmUp?.(span);
   } catch {

@@ -3,7 +3,7 @@
 // exported, counted as the cold start, or drawn as one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context as contextApi } from '@opentelemetry/api';
+import { context as contextApi, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createHandlerWrapper, rehearseInvocation } from '../../../dist/lambda/invocation.js';
@@ -50,6 +50,21 @@ test('the rehearsal runs every span processor and the flush, hands its span to w
   assert.equal(warmed.length, 1);
   assert.equal(warmed[0], ended[0]);
   assert.equal(exported().length, 0);
+});
+
+test("the rehearsal runs in its invocation's context, as the handler does: the context manager's first run is paid at init", async () => {
+  const { tracing, ended } = setup();
+  const active = [];
+  const flushWithin = tracing.flushWithin;
+  tracing.flushWithin = (ms) => {
+    active.push(trace.getSpan(contextApi.active()));
+    return flushWithin(ms);
+  };
+  rehearseInvocation(tracing, env);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(active.length, 1);
+  assert.equal(active[0], ended[0]);
+  assert.equal(trace.getSpan(contextApi.active()), undefined);
 });
 
 test('a sampler configured to keep everything does not export the rehearsal either', async () => {
