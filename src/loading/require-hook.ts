@@ -47,6 +47,8 @@ interface ModuleInternals {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself: esbuild's namespace copies of it are read-only
 const moduleApi = require('node:module') as ModuleInternals;
+// process.getBuiltinModule: Node >= 20.16 / 22.3; the package hooks it too.
+const host = process as { getBuiltinModule?: GetBuiltinModule };
 
 // 'foo/bar.js' or 'foo/bar/index.js' -> 'foo/bar', as require-in-the-middle names a file inside a package.
 const INDEX_OR_JS = /([/\\]index)?(\.js)?$/;
@@ -249,10 +251,10 @@ export class Hook {
       return handOver(id, module, exports);
     };
 
-    const getBuiltinModule = (process as { getBuiltinModule?: GetBuiltinModule }).getBuiltinModule;
+    const getBuiltinModule = host.getBuiltinModule;
     this.originalGetBuiltinModule = getBuiltinModule;
     if (typeof getBuiltinModule === 'function') {
-      this.hookedGetBuiltinModule = (process as { getBuiltinModule?: GetBuiltinModule }).getBuiltinModule = function (this: unknown, id: string): unknown {
+      this.hookedGetBuiltinModule = host.getBuiltinModule = function (this: unknown, id: string): unknown {
         if (state.unhooked || typeof id !== 'string' || !moduleApi.isBuiltin(id)) return getBuiltinModule.call(this, id);
         return builtin(id, () => getBuiltinModule.call(this, id));
       };
@@ -262,7 +264,6 @@ export class Hook {
   unhook(): void {
     this.state.unhooked = true;
     if (moduleApi.prototype.require === this.hookedRequire) moduleApi.prototype.require = this.originalRequire;
-    const host = process as { getBuiltinModule?: GetBuiltinModule };
     if (this.hookedGetBuiltinModule !== undefined && host.getBuiltinModule === this.hookedGetBuiltinModule) host.getBuiltinModule = this.originalGetBuiltinModule;
   }
 }
