@@ -7,27 +7,29 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { trace } = require('@opentelemetry/api');
+const { context, trace } = require('@opentelemetry/api');
 const mode = process.argv[2];
 const N = Number(process.argv[3] ?? 1_000_000);
 
 if (mode === 'sdk' || mode === 'stock') {
-  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
-  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
   const { XRayDatadogIdGenerator } = require(path.join(repo, 'dist', 'tracing', 'trace-ids.js'));
   const { createSampler } = require(path.join(repo, 'dist', 'tracing', 'sampler.js'));
   const { UrlQueryRedactor } = require(path.join(repo, 'dist', 'config', 'url-redaction.js'));
   const { DatadogNames } = require(path.join(repo, 'dist', 'datadog', 'span-names.js'));
   const discard = { export: (spans, cb) => cb({ code: 0 }), shutdown: async () => {} };
   // 'stock' is the SDK with its defaults (random ids): this machine's ceiling for the pipeline.
-  const provider = new NodeTracerProvider({
+  const provider = new BasicTracerProvider({
     ...(mode === 'sdk' ? { idGenerator: new XRayDatadogIdGenerator(), sampler: createSampler({ name: 'parentbased_always_on', ratio: 1, explicit: false }) } : {}),
     spanProcessors: [
       ...(mode === 'sdk' ? [new UrlQueryRedactor(), new DatadogNames()] : []),
       new BatchSpanProcessor(discard, { maxQueueSize: 65536, maxExportBatchSize: 8192, scheduledDelayMillis: 100 }),
     ],
   });
-  provider.register();
+  // As start() registers it (and sdk-trace-node's register() did): the context manager every span start asks.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
 }
 
 const tracer = trace.getTracer('bench');

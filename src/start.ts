@@ -3,9 +3,9 @@
  * instrumentation into one global tracer provider. It never throws: a failure
  * leaves the application running untraced, with one diagnostic saying why.
  */
-import { trace } from '@opentelemetry/api';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { DEFERRED_PROVIDER_KEY } from './loading/deferred-start';
 import { resolveConfig } from './config/resolve-config';
 import { publicConfig, type ResolvedConfig, type StartOptions, type TracingConfig } from './config/resolved-config';
@@ -106,7 +106,7 @@ function startTracing(config: ResolvedConfig, esmHook: EsmHookMode): TracingHand
 }
 
 interface Tracing {
-  provider: NodeTracerProvider;
+  provider: BasicTracerProvider;
   pipeline: SpanPipeline;
   /** Flushes within `ms`, until the spans are written or answered; a receiver that made it wait that long is not waited for again until it answers in time. */
   flushWithin(ms: number, until: 'written' | 'answered'): Promise<boolean>;
@@ -124,7 +124,7 @@ function createTracing(config: ResolvedConfig): Tracing {
   });
   // Redaction first: DatadogNames copies the statement into the keys the exporter reads.
   const spanProcessors = [...(config.keepUrlQuery ? [] : [new UrlQueryRedactor()]), new DbStatementRedactor(config.keepDb), new DatadogNames(), pipeline.processor];
-  const provider = new NodeTracerProvider({
+  const provider = new BasicTracerProvider({
     resource: createResource(config),
     idGenerator: new XRayDatadogIdGenerator(),
     sampler: createSampler(config.sampler),
@@ -136,7 +136,12 @@ function createTracing(config: ResolvedConfig): Tracing {
     trace.disable();
     delete globals[DEFERRED_PROVIDER_KEY];
   }
-  provider.register({ propagator: createPropagator(config) });
+  // What sdk-trace-node's register() does, without that package: it is CommonJS only, and each
+  // of its requires of the bundled ES module builds of api, core and sdk-trace-base made a copy of
+  // the whole module at start-up (esbuild's __toCommonJS).
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(createPropagator(config));
   const flushAll = async (until: 'written' | 'answered'): Promise<void> => {
     await provider.forceFlush();
     await pipeline.exportsSettled(until);

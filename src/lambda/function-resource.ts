@@ -8,7 +8,7 @@
  * detector reads the machine id, which resource.ts then drops. Checked
  * against the packages' own detectors by test/unit/lambda/function-resource.test.mjs.
  */
-import * as os from 'node:os';
+import { arch, hostname, userInfo } from 'node:os';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Attributes = Record<string, string | number | string[]>;
@@ -37,8 +37,8 @@ function functionAttributes(env: Env): Attributes {
 /** host.name and host.arch (host.id is left out, see resource.ts); process.* without the command line, which often carries credentials. */
 function processAttributes(): Attributes {
   const attributes: Attributes = {
-    'host.name': os.hostname(),
-    'host.arch': ARCH[os.arch()] ?? os.arch(),
+    'host.name': hostname(),
+    'host.arch': ARCH[arch()] ?? arch(),
     'process.pid': process.pid,
     'process.executable.name': process.title,
     'process.executable.path': process.execPath,
@@ -48,7 +48,7 @@ function processAttributes(): Attributes {
   };
   if (process.argv[1] !== undefined) attributes['process.command'] = process.argv[1];
   try {
-    attributes['process.owner'] = os.userInfo().username;
+    attributes['process.owner'] = userInfo().username;
   } catch {
     // No user entry for the uid: the detector leaves it out too.
   }

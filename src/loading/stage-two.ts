@@ -10,8 +10,8 @@
  * to require().
  */
 import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import * as vm from 'node:vm';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 import type * as StartModule from '../start';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Module is reached through require('node:module'), stage 2 through require */
@@ -55,7 +55,7 @@ export function cacheFileFor(file: string, v8 = process.versions.v8, key = heapF
 }
 
 export function loadStageTwo(dir: string): typeof StartModule {
-  return loadWithCodeCache(path.join(dir, 'start.js')) as typeof StartModule;
+  return loadWithCodeCache(join(dir, 'start.js')) as typeof StartModule;
 }
 
 /** require(file), through the V8 code cache beside it when there is one (stage 2, and the instrumentation chunks of the layer). */
@@ -65,7 +65,7 @@ export function loadWithCodeCache(file: string): unknown {
   let wrapper: Wrapper | undefined;
   if (existsSync(cache) && Module._cache[file] === undefined) {
     try {
-      const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(cache) });
+      const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(cache) });
       wrapper = script.runInThisContext() as Wrapper;
     } catch {
       wrapper = undefined; // the plain require below is always right
@@ -80,10 +80,10 @@ type Wrapper = (exports: unknown, require: NodeJS.Require, module: unknown, file
 function run(Module: ModuleInternals, wrapper: Wrapper, file: string): unknown {
   const mod = new Module(file, module);
   mod.filename = file;
-  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  mod.paths = Module._nodeModulePaths(dirname(file));
   Module._cache[file] = mod;
   try {
-    wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+    wrapper.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dirname(file));
   } catch (error) {
     delete Module._cache[file];
     throw error;
