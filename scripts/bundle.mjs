@@ -3,7 +3,9 @@
 //   <dir>/preload.js                     stage 1: configuration and load triggers only
 //   <dir>/start.js                       stage 2: SDK, exporter, propagation, Lambda glue (loaded at first use)
 //   <dir>/instrumentations/<name>.js     one chunk per instrumentation package, loaded when its library is
-// Chunks take @opentelemetry/api, /instrumentation and /core from start.js (one copy of
+// The Lambda layer has one bundle, lambda.js, in place of the two stages (in Lambda stage 2 loads at
+// init), and the same chunks.
+// Chunks take @opentelemetry/api, /instrumentation and /core from stage 2 (one copy of
 // each): their banner puts the shared modules in front of the chunk's own require.
 // Usage: node scripts/bundle.mjs <dir>   (npm run build bundles into dist/, over tsc's files)
 import fs from 'node:fs';
@@ -26,7 +28,7 @@ const common = {
   // conventions, the metrics and logs halves of the OTLP transformer).
   mainFields: ['module', 'main'],
   alias: { debug: path.join(repo, 'layer', 'debug-off.js') },
-  define: { OTEL_XRAY_DD_LAYER_CHUNKS: 'true' },
+  define: { OTEL_XRAY_DD_LAYER_CHUNKS: 'true', OTEL_XRAY_DD_STAGE_TWO_INSIDE: 'false' },
   // The global `performance` of every bundle, ours and the packages', is the process clock
   // (src/loading/process-clock.ts): Node's own loads nine internal modules at first use.
   inject: [path.join(repo, 'src', 'loading', 'process-clock.ts')],
@@ -144,6 +146,15 @@ async function buildChunk(options) {
   await build({ ...options, plugins: [...(options.plugins ?? []), onlyMentioned] });
 }
 
+// Stage 2, in start.js or inside the layer's lambda.js. import-in-the-middle runs its loader hook
+// in another thread and must stay a package; @aws-sdk/client-lambda (function tags) is the one the
+// Lambda runtime provides.
+const stage2 = {
+  external: ['import-in-the-middle', '@aws-sdk/client-lambda'],
+  plugins: [sameBuildForDeepImports, deferredImportHooks, ownRequireHook, builtinNamespacesAsRequire],
+};
+
+/** The npm package's bundles: preload.js, start.js and the chunks. */
 export async function bundlePreload(dir) {
   const stage1 = await build({
     ...common,
@@ -152,17 +163,27 @@ export async function bundlePreload(dir) {
     plugins: [stage1Only],
     metafile: true,
   });
-  const stage2 = await build({
+  const start = await build({ ...common, ...stage2, entryPoints: [path.join(repo, 'src', 'start.ts')], outfile: path.join(dir, 'start.js'), metafile: true });
+  const chunks = await bundleChunks(dir);
+  return { inputs: Object.keys(stage1.metafile.inputs).length + Object.keys(start.metafile.inputs).length, chunks };
+}
+
+/** The Lambda layer's bundles: lambda.js (the preload with stage 2 inside, src/loading/stage-two.ts) and the chunks. */
+export async function bundleLambda(dir) {
+  const lambda = await build({
     ...common,
-    entryPoints: [path.join(repo, 'src', 'start.ts')],
-    outfile: path.join(dir, 'start.js'),
-    // import-in-the-middle runs its loader hook in another thread and must stay a package;
-    // @aws-sdk/client-lambda (function tags) is the one the Lambda runtime provides.
-    external: ['import-in-the-middle', '@aws-sdk/client-lambda'],
-    plugins: [sameBuildForDeepImports, deferredImportHooks, ownRequireHook, builtinNamespacesAsRequire],
+    ...stage2,
+    define: { ...common.define, OTEL_XRAY_DD_STAGE_TWO_INSIDE: 'true' },
+    entryPoints: [path.join(repo, 'src', 'preload.ts')],
+    outfile: path.join(dir, 'lambda.js'),
     metafile: true,
   });
+  const chunks = await bundleChunks(dir);
+  return { inputs: Object.keys(lambda.metafile.inputs).length, chunks };
+}
 
+/** One chunk per instrumentation package of the catalog, under <dir>/instrumentations/. */
+async function bundleChunks(dir) {
   const { INSTRUMENTATION_CATALOG } = (await import(pathToFileURL(path.join(repo, 'dist', 'loading', 'instrumentation-catalog.js')).href)).default;
   const { SHARED_MODULES_KEY, chunkName } = (await import(pathToFileURL(path.join(repo, 'dist', 'instrumentations', 'package-loader.js')).href)).default;
   const shared = ['@opentelemetry/api', '@opentelemetry/instrumentation', '@opentelemetry/core'];
@@ -190,10 +211,10 @@ export async function bundlePreload(dir) {
       }),
     ),
   );
-  return { inputs: Object.keys(stage1.metafile.inputs).length + Object.keys(stage2.metafile.inputs).length, chunks: packages.length };
+  return packages.length;
 }
 
-/** The Lambda layer's --require target (src/layer-register.ts), which reads preload.js through its code cache. */
+/** The Lambda layer's --require target (src/layer-register.ts), which reads lambda.js through its code cache. */
 export async function bundleLayerRegister(dir) {
   await build({ ...common, entryPoints: [path.join(repo, 'src', 'layer-register.ts')], outfile: path.join(dir, 'register.js') });
 }

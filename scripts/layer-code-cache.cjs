@@ -1,14 +1,13 @@
-// Run by each Node line's binary at layer build time (scripts/build-layer.mjs): compiles start.js
-// and preload.js as require() would and writes V8's code cache beside each as
-// <file>.v8-<V8 version>.cache (src/loading/stage-two.ts), then the same for each instrumentation
-// chunk. Before writing them, the script runs what a cold start runs: the preload's start in
-// Lambda mode (which takes this start.js) and one invocation of a trivial handler, flushed to a
-// receiver in this process. V8 compiles most functions only when first called; the caches then
-// hold those of the init and the first invocation too, which a new sandbox would otherwise
-// compile itself.
+// Run by each Node line's binary at layer build time (scripts/build-layer.mjs): compiles the
+// layer's bundle (lambda.js: the preload with stage 2 inside) as require() would and writes V8's
+// code cache beside it as <file>.v8-<V8 version>.cache (src/loading/stage-two.ts), then the same
+// for each instrumentation chunk. Before writing them, the script runs what a cold start runs: the
+// preload's start in Lambda mode and one invocation of a trivial handler, flushed to a receiver in
+// this process. V8 compiles most functions only when first called; the cache then holds those of
+// the init and the first invocation too, which a new sandbox would otherwise compile itself.
 // With --heap-variant (scripts/build-layer.mjs, once per common memory size, under the bootstrap's
-// heap sizes for it): the caches of start.js, preload.js and the AWS SDK chunk (the instrumentation
-// most functions load), and only where V8 hashes the heap sizes into its flags
+// heap sizes for it): the caches of the bundle and the AWS SDK chunk (the instrumentation most
+// functions load), and only where V8 hashes the heap sizes into its flags
 // (src/loading/stage-two.ts heapFlagsKey); the files are named by them.
 'use strict';
 const fs = require('node:fs');
@@ -38,9 +37,7 @@ const heapVariant = process.argv.includes('--heap-variant');
 // The one naming of cache files, from the built stage-two loader that reads them.
 const { cacheFileFor, heapFlagsKey } = require(path.join(__dirname, '..', 'dist', 'loading', 'stage-two.js'));
 if (heapVariant && heapFlagsKey() === '') process.exit(0);
-const { compiled: script } = runAsModule(file, { cache: true });
-const preloadFile = path.join(path.dirname(file), 'preload.js');
-const { compiled: preloadScript, loaded: preload } = runAsModule(preloadFile, { cache: true });
+const { compiled: script, loaded: bundle } = runAsModule(file, { cache: true });
 
 async function coldStart() {
   const receiver = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
@@ -57,7 +54,7 @@ async function coldStart() {
       _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.address().port}`,
     });
-    preload.exports.startFromPreload('lambda');
+    bundle.exports.startFromPreload('lambda');
     const { handler } = require(path.join(taskRoot, 'index.js'));
     const deadline = Date.now() + 3000;
     await handler(
@@ -77,8 +74,8 @@ async function coldStart() {
 }
 
 /**
- * Each instrumentation chunk beside start.js, evaluated as the chunk loader would (its shared
- * modules taken from start.js, which the rehearsal's require of http has set up), with its code
+ * Each instrumentation chunk beside the bundle, evaluated as the chunk loader would (its shared
+ * modules taken from the bundle's stage 2, which the rehearsal's require of http has set up), with its code
  * cache written after the evaluation: the functions its load runs are in it.
  */
 function chunkCaches(only) {
@@ -105,8 +102,7 @@ coldStart()
   .finally(() => {
     const out = cacheFileFor(file);
     fs.writeFileSync(out, script.createCachedData());
-    fs.writeFileSync(cacheFileFor(preloadFile), preloadScript.createCachedData());
     const chunks = chunkCaches(heapVariant ? HEAP_VARIANT_CHUNKS : undefined);
-    console.log(`${path.basename(out)} (${process.version}; and preload.js's and ${chunks.length} instrumentation chunks')`);
+    console.log(`${path.basename(out)} (${process.version}; and ${chunks.length} instrumentation chunks')`);
     process.exit(0);
   });

@@ -3,7 +3,7 @@
 // node-matrix: 22 24
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startOtlpReceiver } from '../harness/otlp-receiver.mjs';
@@ -64,11 +64,11 @@ test('the layer zip has the layout Lambda expects, with an executable wrapper', 
 /** What V8 makes of each cache file the loader picks (dist/loading/stage-two.js cacheFileFor) in a Node started with `flags`. */
 function cacheVerdicts(flags) {
   const dir = path.join(opt, 'otel-xray-datadog');
-  const files = ['preload.js', 'start.js', ...fs.readdirSync(path.join(dir, 'instrumentations')).map((f) => `instrumentations/${f}`)].filter((f) => f.endsWith('.js'));
-  // preload.js, start.js and one chunk per instrumentation package of the catalog.
+  const files = ['lambda.js', ...fs.readdirSync(path.join(dir, 'instrumentations')).map((f) => `instrumentations/${f}`)].filter((f) => f.endsWith('.js'));
+  // lambda.js (the preload with stage 2 inside) and one chunk per instrumentation package of the catalog.
   assert.equal(
     files.length,
-    2 +
+    1 +
       new Set(
         Object.values(INSTRUMENTATION_CATALOG)
           .map((entry) => entry.package)
@@ -90,11 +90,11 @@ function cacheVerdicts(flags) {
 
 // V8 accepts a cache only under the V8 flags it was written with: --expose-gc, which the managed
 // runtimes' bootstrap passes to every sandbox, and before V8 13 (Node 20, 22) the heap sizes it
-// derives from the function's memory size, for which the layer has the caches of preload.js, start.js
-// and the AWS SDK chunk (the one most functions load) per common size.
-const PER_MEMORY_SIZE = ['preload.js', 'start.js', 'instrumentations/instrumentation-aws-sdk.js'];
+// derives from the function's memory size, for which the layer has the caches of lambda.js and the
+// AWS SDK chunk (the one most functions load) per common size.
+const PER_MEMORY_SIZE = ['lambda.js', 'instrumentations/instrumentation-aws-sdk.js'];
 for (const memorySize of [128, 1024]) {
-  test(`the layer's code caches are accepted by V8 under the managed runtime's flags for ${memorySize} MB (preload.js, start.js and the AWS SDK chunk; every chunk on Node 24)`, () => {
+  test(`the layer's code caches are accepted by V8 under the managed runtime's flags for ${memorySize} MB (lambda.js and the AWS SDK chunk; every chunk on Node 24)`, () => {
     const { files, verdicts } = cacheVerdicts(bootstrapNodeArgs(memorySize));
     const chunks = Number(process.versions.node.split('.')[0]) >= 24 ? 'accepted' : 'missing';
     assert.deepEqual(
@@ -105,12 +105,12 @@ for (const memorySize of [128, 1024]) {
   });
 }
 
-test("the layer's code caches are accepted by V8 in a runtime started with --expose-gc and no heap sizes (preload.js, start.js and every chunk)", () => {
+test("the layer's code caches are accepted by V8 in a runtime started with --expose-gc and no heap sizes (lambda.js and every chunk)", () => {
   const { files, verdicts } = cacheVerdicts(['--expose-gc']);
   assert.deepEqual(verdicts, Object.fromEntries(files.map((f) => [f, 'accepted'])));
 });
 
-test('in a Lambda init the layer compiles preload.js and start.js from their code caches, which V8 accepts', () => {
+test('in a Lambda init the layer compiles one bundle, lambda.js, from its code cache, which V8 accepts', () => {
   // What each vm.Script the layer makes was given, recorded before the layer's register.js runs.
   const spy = path.join(opt, 'script-spy.cjs');
   fs.writeFileSync(
@@ -130,10 +130,21 @@ test('in a Lambda init the layer compiles preload.js and start.js from their cod
     [...bootstrapNodeArgs(128), '--require', spy, '--require', path.join(opt, 'otel-xray-datadog', 'register.js'), '-e', 'console.log(JSON.stringify(globalThis.compiled))'],
     { encoding: 'utf8', env: lambdaEnv('layer-cache', 'cjs', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }) },
   );
-  assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)), [
-    { file: 'preload.js', cached: true, rejected: false },
-    { file: 'start.js', cached: true, rejected: false },
-  ]);
+  assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)), [{ file: 'lambda.js', cached: true, rejected: false }]);
+});
+
+test('OTEL_SDK_DISABLED=true: the layer reads its bundle but starts nothing of stage 2 (no tracer provider, context manager or propagator; no diagnostics)', () => {
+  // What the OpenTelemetry API holds globally: the preload's diagnostics logger always, stage 2's registrations once tracing starts.
+  const probe = "process.stdout.write(Object.keys(globalThis[Symbol.for('opentelemetry.js.api.1')] ?? {}).sort().join(','))";
+  const run = (extra) => {
+    const r = spawnSync(process.execPath, [...bootstrapNodeArgs(128), '--require', path.join(opt, 'otel-xray-datadog', 'register.js'), '-e', probe], {
+      encoding: 'utf8',
+      env: lambdaEnv('layer-disabled', 'cjs', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, ...extra }),
+    });
+    return [r.status, r.stdout, r.stderr];
+  };
+  assert.deepEqual(run({ OTEL_SDK_DISABLED: 'true' }), [0, 'diag,version', '']);
+  assert.deepEqual(run({}), [0, 'context,diag,propagation,trace,version', ''], 'the probe sees stage 2 where tracing starts');
 });
 
 for (const dir of ['cjs', 'esm']) {

@@ -59,7 +59,7 @@ export const SETTINGS = {
   // --- general ------------------------------------------------------------------
   OTEL_SDK_DISABLED: setting({
     concern: 'general',
-    description: '`true`: nothing is loaded beyond the configuration, no headers are injected',
+    description: '`true`: nothing starts beyond reading the configuration: no SDK, no instrumentation, no headers injected',
     default: 'false',
     parse: parseBoolean,
   }),

@@ -54,7 +54,14 @@ export function cacheFileFor(file: string, v8 = process.versions.v8, key = heapF
   return `${file}.v8-${v8}${key === '' ? '' : `.${key}`}.cache`;
 }
 
+// True in the Lambda layer's one bundle (scripts/bundle.mjs bundleLambda), which holds stage 2
+// itself: in Lambda stage 2 always loads at init, and one file with one code cache cost ~1.5 ms
+// less than preload.js and start.js, each read and deserialized on its own, with the configuration
+// modules in both. False in the npm package's preload.js, which loads start.js at first use.
+declare const OTEL_XRAY_DD_STAGE_TWO_INSIDE: boolean | undefined;
+
 export function loadStageTwo(dir: string): typeof StartModule {
+  if (typeof OTEL_XRAY_DD_STAGE_TWO_INSIDE !== 'undefined' && OTEL_XRAY_DD_STAGE_TWO_INSIDE) return require('../start') as typeof StartModule;
   return loadWithCodeCache(join(dir, 'start.js')) as typeof StartModule;
 }
 

@@ -96,6 +96,7 @@ test('the table is the only place a variable is declared: every OTEL_*/DD_* name
   // Not variables: names that only look like one.
   const notVariables = {
     OTEL_XRAY_DD_LAYER_CHUNKS: 'a build-time constant the bundler defines (scripts/bundle.mjs)',
+    OTEL_XRAY_DD_STAGE_TWO_INSIDE: 'a build-time constant the bundler defines (scripts/bundle.mjs)',
     DD_OTLP_CONFIG_RECEIVER_PROTOCOLS_HTTP_ENDPOINT: "the Datadog Lambda Extension's variable, named in the advice for a refused export",
   };
   const srcDir = path.join(repoRoot, 'src');

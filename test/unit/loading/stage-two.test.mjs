@@ -15,34 +15,34 @@ const require = createRequire(import.meta.url);
 function stage(source) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stage-two-'));
   fs.writeFileSync(path.join(dir, 'start.js'), source);
-  // The layer's cache script starts tracing as the preload does, through preload.js.
-  fs.writeFileSync(path.join(dir, 'preload.js'), "exports.startFromPreload = (mode) => require('./start.js').startWith(undefined, mode);");
   return dir;
 }
 const SOURCE =
   "globalThis.__stageTwoRuns = (globalThis.__stageTwoRuns ?? 0) + 1; exports.startWith = () => 'started'; exports.here = __dirname; exports.req = typeof require('node:path').join;";
 
-test('with the shipped cache: the module runs once, as require() would have it (cache, __dirname, require); an instrumentation chunk too', () => {
-  const dir = stage(SOURCE);
+test('with the shipped cache: the layer bundle runs once, as require() would have it (cache, __dirname, require); an instrumentation chunk too', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stage-two-'));
+  // The layer's bundle as the cache script drives it: the preload's startFromPreload, stage 2 inside.
+  const bundle = path.join(dir, 'lambda.js');
+  fs.writeFileSync(bundle, `${SOURCE} exports.startFromPreload = (mode) => exports.startWith(undefined, mode);`);
   const chunk = path.join(dir, 'instrumentations', 'instrumentation-fake.js');
   fs.mkdirSync(path.dirname(chunk));
   fs.writeFileSync(chunk, 'globalThis.__chunkRuns = (globalThis.__chunkRuns ?? 0) + 1; exports.Instrumentation = class {};');
   try {
-    const out = execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'layer-code-cache.cjs'), path.join(dir, 'start.js')], { encoding: 'utf8' });
-    assert.match(out, /^start\.js\.v8-.+\.cache \(v\d+[^;]*; and preload\.js's and 1 instrumentation chunks'\)/);
+    const out = execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'layer-code-cache.cjs'), bundle], { encoding: 'utf8' });
+    assert.match(out, /^lambda\.js\.v8-.+\.cache \(v\d+[^;]*; and 1 instrumentation chunks'\)/);
+    assert.equal(fs.existsSync(cacheFileFor(bundle)), true);
     assert.equal(fs.existsSync(cacheFileFor(chunk)), true);
-    assert.equal(fs.existsSync(cacheFileFor(path.join(dir, 'preload.js'))), true);
     globalThis.__chunkRuns = 0;
     const loaded = loadWithCodeCache(chunk);
     assert.equal(typeof loaded.Instrumentation, 'function');
     assert.equal(require(chunk), loaded, 'require() finds the same module');
     assert.equal(globalThis.__chunkRuns, 1);
-    assert.equal(fs.existsSync(cacheFileFor(path.join(dir, 'start.js'))), true);
     globalThis.__stageTwoRuns = 0;
-    const first = loadStageTwo(dir);
-    assert.deepEqual([first.startWith(), first.here, first.req], ['started', dir, 'function']);
-    assert.equal(loadStageTwo(dir), first, 'one module');
-    assert.equal(require(path.join(dir, 'start.js')), first, 'require() finds the same module');
+    const first = loadWithCodeCache(bundle);
+    assert.deepEqual([first.startFromPreload('lambda'), first.here, first.req], ['started', dir, 'function']);
+    assert.equal(loadWithCodeCache(bundle), first, 'one module');
+    assert.equal(require(bundle), first, 'require() finds the same module');
     assert.equal(globalThis.__stageTwoRuns, 1);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
