@@ -10,7 +10,7 @@
 // Usage: node scripts/bundle.mjs <dir>   (npm run build bundles into dist/, over tsc's files)
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinModules, createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -94,12 +94,11 @@ const ownRequireHook = {
 // (its __toESM), made again at each such import: at a Lambda cold start, 12 copies and ~410
 // getters. Where a file uses the namespace only for its members (never `.default`), the
 // built-in's own module object serves it unchanged, so the import becomes a plain require.
-const BUILTINS = new Set(builtinModules);
 const NAMESPACE_IMPORT = /^import \* as ([A-Za-z_$][\w$]*) from (['"])((?:node:)?[a-z_/]+)\2;?$/gm;
 const OTEL_ESM_BUILD = /[\\/]node_modules[\\/]@opentelemetry[\\/][^\\/]+[\\/]build[\\/]esm[\\/].*\.js$/;
 export function requireBuiltinNamespaces(source) {
   return source.replace(NAMESPACE_IMPORT, (statement, name, quote, id) => {
-    if (!BUILTINS.has(id.replace(/^node:/, '')) || new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*(?:\\.\\s*default\\b|\\[)`).test(source)) return statement;
+    if (!isBuiltin(id) || new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\s*(?:\\.\\s*default\\b|\\[)`).test(source)) return statement;
     return `const ${name} = require(${quote}${id}${quote});`;
   });
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { builtinModules } from 'node:module';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { repoRoot } from '../../../harness/processes.mjs';
 import { requireBuiltinNamespaces } from '../../../scripts/bundle.mjs';
@@ -55,8 +55,7 @@ test('the built start.js and instrumentation chunks copy no built-in into a name
     const helper = /([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?/.exec(source)?.[1];
     if (helper === undefined) continue;
     const escaped = helper.replace(/\$/g, '\\$');
-    for (const [, id] of source.matchAll(new RegExp(`(?<![\\w$])${escaped}\\(require\\("([^"]+)"\\)`, 'g')))
-      if (builtinModules.includes(id.replace(/^node:/, ''))) copies.push(`${file}: ${id}`);
+    for (const [, id] of source.matchAll(new RegExp(`(?<![\\w$])${escaped}\\(require\\("([^"]+)"\\)`, 'g'))) if (isBuiltin(id)) copies.push(`${file}: ${id}`);
   }
   assert.deepEqual(copies, []);
 });
